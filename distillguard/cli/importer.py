@@ -1,0 +1,7 @@
+"""`distillguard import ...`: adapters from outside datasets into the input contract."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
