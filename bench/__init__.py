@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory, measured here and written up in docs/benchmarks.md."""
