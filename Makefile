@@ -70,7 +70,7 @@ ui: setup ## MLflow UI on 127.0.0.1:5000 over mlruns/
 
 external: setup ## Cresci-2015 real data: import, leave-one-vendor-out, docs/external-validation.md
 	$(DG) import cresci2015 ../shared/external/cresci-2015 --out $(DATA)/cresci2015
-	$(DG) evaluate --config configs/cresci2015.yaml --world $(DATA)/cresci2015 --out docs/external-validation.md
+	$(DG) external --config configs/cresci2015.yaml --world $(DATA)/cresci2015 --out docs/external-validation.md
 
 test: setup ## Lint, then the fast test suite (what CI runs)
 	$(BIN)/ruff check .

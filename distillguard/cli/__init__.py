@@ -10,6 +10,7 @@ import typer
 
 from distillguard.cli import (
     evaluate,
+    external,
     features,
     importer,
     score,
@@ -47,4 +48,5 @@ app.command("train")(train.command)
 app.command("evaluate")(evaluate.command)
 app.command("score")(score.command)
 app.command("ui")(ui.command)
+app.command("external")(external.command)
 app.add_typer(importer.app, name="import", help="Convert outside datasets into the input contract.")
