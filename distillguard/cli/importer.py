@@ -2,6 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
+from distillguard.config import CONFIGS
+
 app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("cresci2015")
+def cresci2015(
+    src: Path = typer.Argument(..., help="Folder with the dataset's accounts/events Parquet."),
+    out: Path = typer.Option(..., "--out", help="World directory to write."),
+    config: Path = typer.Option(
+        CONFIGS / "cresci2015.yaml", "--config", help="Config whose `adapter` section is used."
+    ),
+) -> None:
+    """Cresci-2015 fake followers (humans + three vendors) as a world directory."""
+    from distillguard.adapters.cresci2015 import import_cresci2015, load_adapter_config
+
+    manifest = import_cresci2015(src, out, load_adapter_config(config))
+    c = manifest["counts"]
+    typer.echo(
+        f"wrote {out}: {c['events']:,} events, {c['accounts']:,} accounts, "
+        f"{c['labels']:,} labels; campaigns {c['campaign']}; "
+        f"without profile {c['accounts_without_profile']}"
+    )
