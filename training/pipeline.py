@@ -1,0 +1,236 @@
+"""fit(train_df, cfg): snapshots -> tuned, calibrated, thresholded DistillGuardModel.
+
+Everything happens on splits internal to `train_df` (training/splits.py):
+
+1. Optuna over LightGBM + imbalance strategy on time- and campaign-aware folds;
+2. the final booster trains on the calibration split's training side (before a time
+   quantile, minus the gap);
+3. Platt calibration and the threshold at ``cfg.target_fpr`` on the calibration split's
+   test side: accounts and organisations the booster never saw, after the gap.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from models.detector import (
+    DistillGuardModel,
+    PlattCalibrator,
+    categorical_levels,
+    feature_columns,
+    prepare_frame,
+)
+from training.booster import train_booster
+from training.config import TrainConfig
+from training.metrics import recall_at_fpr, summary, threshold_at_fpr
+from training.reference import build_reference
+from training.splits import Split, calibration_split, cv_folds, is_usable
+from training.tuning import TuningResult, tune
+
+log = logging.getLogger(__name__)
+
+REQUIRED = ("account_id", "as_of", "label", "campaign_id", "labelled_at")
+
+
+@dataclass
+class FitReport:
+    """The model plus what evaluation artifacts and the gate need."""
+
+    model: DistillGuardModel
+    data: pd.DataFrame  # labelled snapshots, positional index
+    tuning: TuningResult
+    folds: list[Split]
+    calibration: Split
+    cal_margin: np.ndarray  # final booster's margin on calibration.test
+    campaign_recall: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _check(df: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise ValueError(f"training snapshots: missing column(s) {missing}")
+    bad = df["label"].notna() & ~df["label"].isin([0, 1])
+    if bad.any():
+        raise ValueError(
+            "training snapshots: column label: rule 'label in {0, 1}': "
+            f"{int(bad.sum())} rows, e.g. "
+            f"{df.loc[bad, ['account_id', 'label']].head(3).to_dict('records')}"
+        )
+    lab = df["label"]
+    if (lab == 1).sum() == 0 or (lab == 0).sum() == 0:
+        raise ValueError("training snapshots: need labelled positives and negatives")
+
+
+def platt(margin: np.ndarray, y: np.ndarray) -> PlattCalibrator:
+    """Fit p = sigmoid(a * margin + b) by (nearly unregularised) logistic regression."""
+    y = np.asarray(y).astype(int)
+    if len(np.unique(y)) < 2:
+        raise ValueError("calibration needs both classes")
+    lr = LogisticRegression(C=1e6, max_iter=1000).fit(np.asarray(margin).reshape(-1, 1), y)
+    a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+    if a <= 0:
+        log.warning("calibration slope %.3g <= 0: margin carries no signal; using identity", a)
+        return PlattCalibrator(1.0, 0.0)
+    return PlattCalibrator(a, b)
+
+
+def campaign_recall(data: pd.DataFrame, tuning: TuningResult, folds: list[Split], fpr: float):
+    """Recall of each held-out campaign at `fpr` on its fold (best trial's margins)."""
+    rows = []
+    y = data["label"].to_numpy().astype(int)
+    for f in folds:
+        m = tuning.fold_margins.get(f.name)
+        if m is None:
+            continue
+        yt = y[f.test]
+        camps = data["campaign_id"].to_numpy()[f.test]
+        thr = threshold_at_fpr(m[yt == 0], fpr)
+        for c in sorted({str(c) for c in camps[yt == 1]}):
+            sel = (yt == 1) & (camps.astype(str) == c)
+            rows.append(
+                {
+                    "fold": f.name,
+                    "campaign_id": c,
+                    "positives": int(sel.sum()),
+                    "negatives": int((yt == 0).sum()),
+                    "recall": float((m[sel] >= thr).mean()),
+                    "recall_at_1pct": recall_at_fpr(
+                        np.r_[np.ones(sel.sum()), np.zeros((yt == 0).sum())],
+                        np.r_[m[sel], m[yt == 0]],
+                        0.01,
+                    ),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def fit_with_report(
+    train_df: pd.DataFrame,
+    cfg: TrainConfig,
+    *,
+    study_name: str | None = None,
+    callbacks: Sequence[Callable] = (),
+    n_trials: int | None = None,
+    timeout_s: float | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> FitReport:
+    """Fit a DistillGuardModel and keep the folds, margins and per-campaign recall.
+
+    Args:
+        train_df: snapshots (features.build_snapshots); unlabelled rows are ignored.
+        cfg: training config.
+        study_name: Optuna study name (default: unique).
+        callbacks: Optuna callbacks (nested MLflow runs).
+        n_trials, timeout_s: override the tuning budget (evaluation folds use smaller ones).
+        metadata: extra metadata stored on the model (feature-set version, window, ...).
+    """
+    _check(train_df)
+    data = train_df[train_df["label"].notna()].reset_index(drop=True)
+    y = data["label"].to_numpy().astype(int)
+    names = feature_columns(data)
+    categories = categorical_levels(data, names)
+    X = prepare_frame(data, names, categories)
+    log.info(
+        "fit: %d labelled snapshots (%d positive, %d campaigns), %d features",
+        len(data),
+        int(y.sum()),
+        data.loc[y == 1, "campaign_id"].nunique(),
+        len(names),
+    )
+
+    folds = cv_folds(data, cfg.splits, cfg.seed)
+    if folds:
+        log.info("Optuna folds: %s", ", ".join(f"{f.name} ({len(f.test)} test)" for f in folds))
+        tuning = tune(
+            X,
+            y,
+            folds,
+            cfg,
+            study_name=study_name,
+            callbacks=callbacks,
+            n_trials=n_trials,
+            timeout_s=timeout_s,
+        )
+    else:
+        log.warning("no usable time/campaign fold: training with lightgbm.defaults, untuned")
+        tuning = TuningResult(None, dict(cfg.lightgbm.defaults))
+    params = tuning.best_params
+
+    cal = calibration_split(data, cfg.splits, cfg.seed)
+    if not is_usable(data, cal, cfg.splits):
+        raise ValueError(
+            f"calibration split at {cal.cutoff}: too few snapshots "
+            f"(train {len(cal.train)}, test {len(cal.test)}; "
+            f"test positives {int(y[cal.test].sum())}); adjust splits.calibration_quantile"
+        )
+    booster = train_booster(X, y, cal.train, params, cfg, cfg.seed)
+    cal_margin = np.asarray(booster.predict(X.iloc[cal.test], raw_score=True))
+    y_cal = y[cal.test]
+    calibrator = platt(cal_margin, y_cal)
+    margin_thr = threshold_at_fpr(cal_margin[y_cal == 0], cfg.target_fpr)
+    n_neg = int((y_cal == 0).sum())
+    if n_neg * cfg.target_fpr < 1:
+        log.warning(
+            "threshold: %d legitimate calibration snapshots resolve FPR only to %.2g (target %g)",
+            n_neg,
+            1 / max(n_neg, 1),
+            cfg.target_fpr,
+        )
+    train_rows = data.iloc[cal.train]
+    reference = build_reference(
+        X.iloc[cal.train], y[cal.train], train_rows["campaign_id"], categories, cfg.reference
+    )
+    cal_metrics = summary(y_cal, cal_margin, [cfg.target_fpr, 0.01])
+    meta = {
+        "target_fpr": cfg.target_fpr,
+        "seed": cfg.seed,
+        "params": {k: (v if isinstance(v, str) else float(v)) for k, v in params.items()},
+        "trained_from": str(pd.to_datetime(train_rows["as_of"], utc=True).min()),
+        "trained_to": str(pd.to_datetime(train_rows["as_of"], utc=True).max()),
+        "calibration_cutoff": str(cal.cutoff),
+        "n_train": len(cal.train),
+        "n_train_positive": int(y[cal.train].sum()),
+        "n_calibration": len(cal.test),
+        "n_calibration_positive": int(y_cal.sum()),
+        "calibration": {"method": "platt", "a": calibrator.a, "b": calibrator.b},
+        "calibration_metrics": cal_metrics,
+        "campaigns_trained": sorted(
+            str(c) for c in train_rows.loc[y[cal.train] == 1, "campaign_id"].dropna().unique()
+        ),
+        "cv_folds": [f.name for f in folds],
+        "cv_fold_metrics": tuning.fold_metrics,
+        **(metadata or {}),
+    }
+    model = DistillGuardModel(
+        booster=booster,
+        calibrator=calibrator,
+        threshold=float(calibrator(np.array([margin_thr]))[0]),
+        margin_threshold=margin_thr,
+        feature_names=names,
+        categories=categories,
+        metadata=meta,
+        reference=reference,
+    )
+    recall = campaign_recall(data, tuning, folds, cfg.target_fpr)
+    log.info(
+        "fit done: calibration AP %.3f, recall at %.2g FPR %.3f",
+        cal_metrics["average_precision"],
+        cfg.target_fpr,
+        cal_metrics[f"recall_at_{cfg.target_fpr * 100:g}pct"],
+    )
+    return FitReport(model, data, tuning, folds, cal, cal_margin, recall)
+
+
+def fit(train_df: pd.DataFrame, cfg: TrainConfig, **kw: Any) -> DistillGuardModel:
+    """Tuned LightGBM + imbalance strategy + calibration + threshold at the target FPR.
+
+    See :func:`fit_with_report` for the arguments; this returns only the model.
+    """
+    return fit_with_report(train_df, cfg, **kw).model

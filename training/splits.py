@@ -1,0 +1,226 @@
+"""Honest splits of labelled snapshots: by time and by campaign, with a gap; never random.
+
+Rules every split obeys (checked by :func:`check_split`):
+
+* the test side is a time window ``[cutoff, test_end)`` of snapshot ``as_of``;
+* the training side holds only snapshots with ``as_of < cutoff - gap`` whose label was
+  known by then (``labelled_at < cutoff - gap``: the label delay is respected);
+* held-out campaigns are absent from training altogether;
+* an account and an organisation are never on both sides (accounts without an
+  organisation are their own organisation);
+* resampling happens later, inside the training side only (training/imbalance.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from training.config import SplitConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One fold: positional row indices into the snapshot frame."""
+
+    name: str
+    cutoff: pd.Timestamp
+    train: np.ndarray
+    test: np.ndarray
+    held_out_campaigns: tuple[str, ...] = ()
+
+
+class SplitError(ValueError):
+    """A split that breaks a hygiene rule (a bug, never data-dependent noise)."""
+
+
+def org_keys(df: pd.DataFrame) -> pd.Series:
+    """Organisation of each row; an account without one is its own organisation."""
+    org = df["org_id"].astype(object) if "org_id" in df else pd.Series(None, index=df.index)
+    acct = "account:" + df["account_id"].astype(str)
+    return org.where(org.notna(), acct).astype(str)
+
+
+def _unit_hash(keys: pd.Series, seed: int) -> np.ndarray:
+    """A stable pseudo-uniform number in [0, 1) per key (same key, same number)."""
+    out = np.empty(len(keys))
+    cache: dict[str, float] = {}
+    for i, k in enumerate(keys.to_numpy()):
+        v = cache.get(k)
+        if v is None:
+            h = hashlib.blake2b(f"{seed}:{k}".encode(), digest_size=8).digest()
+            v = int.from_bytes(h, "little") / 2**64
+            cache[k] = v
+        out[i] = v
+    return out
+
+
+def make_split(
+    df: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    cfg: SplitConfig,
+    seed: int,
+    *,
+    held_out: Iterable[str] = (),
+    test_end: pd.Timestamp | None = None,
+    legit_test_share: float | None = None,
+    name: str = "",
+) -> Split:
+    """Build one split of labelled snapshots at `cutoff`.
+
+    Args:
+        df: snapshot frame (account_id, as_of, label, campaign_id, labelled_at, org_id, ...).
+        cutoff: start of the test window.
+        cfg: gap and legitimate test share.
+        seed: salt of the organisation hash that picks legitimate test organisations.
+        held_out: campaigns kept out of training; when given, only their members are test
+            positives (other campaigns' snapshots in the window are on neither side).
+        test_end: end of the test window (exclusive); None = open.
+        legit_test_share: override of cfg.legit_test_share.
+        name: a label for logs and reports.
+
+    Returns:
+        A Split; it may be empty on either side (callers check sizes).
+    """
+    held = tuple(sorted(set(held_out)))
+    share = cfg.legit_test_share if legit_test_share is None else legit_test_share
+    labelled = df["label"].notna().to_numpy()
+    label = df["label"].fillna(-1).to_numpy()
+    as_of = pd.to_datetime(df["as_of"], utc=True)
+    labelled_at = pd.to_datetime(df["labelled_at"], utc=True)
+    campaign = df["campaign_id"].astype(object)
+    orgs = org_keys(df)
+    train_end = cutoff - pd.Timedelta(days=cfg.gap_days)
+
+    in_window = (as_of >= cutoff).to_numpy()
+    if test_end is not None:
+        in_window &= (as_of < test_end).to_numpy()
+    pos = labelled & (label == 1)
+    if held:
+        pos &= campaign.isin(held).to_numpy()
+    neg = labelled & (label == 0) & (_unit_hash(orgs, seed) < share)
+    test_mask = in_window & (pos | neg)
+
+    test_accounts = set(df["account_id"].to_numpy()[test_mask])
+    test_orgs = set(orgs.to_numpy()[test_mask])
+    train_mask = (
+        labelled
+        & (as_of < train_end).to_numpy()
+        & (labelled_at < train_end).fillna(False).to_numpy()
+        & ~campaign.isin(held).to_numpy()
+        & ~df["account_id"].isin(test_accounts).to_numpy()
+        & ~orgs.isin(test_orgs).to_numpy()
+    )
+    split = Split(
+        name=name or f"cutoff {cutoff:%Y-%m-%d}",
+        cutoff=cutoff,
+        train=np.flatnonzero(train_mask),
+        test=np.flatnonzero(test_mask),
+        held_out_campaigns=held,
+    )
+    check_split(df, split, cfg.gap_days)
+    return split
+
+
+def check_split(df: pd.DataFrame, split: Split, gap_days: float) -> None:
+    """Raise SplitError if `split` breaks a hygiene rule (account/org overlap, time, campaign)."""
+    tr, te = df.iloc[split.train], df.iloc[split.test]
+    orgs = org_keys(df)
+    if set(tr["account_id"]) & set(te["account_id"]):
+        raise SplitError(f"{split.name}: an account is on both sides")
+    if set(orgs.iloc[split.train]) & set(orgs.iloc[split.test]):
+        raise SplitError(f"{split.name}: an organisation is on both sides")
+    limit = split.cutoff - pd.Timedelta(days=gap_days)
+    if len(tr) and pd.to_datetime(tr["as_of"], utc=True).max() >= limit:
+        raise SplitError(f"{split.name}: a training snapshot is inside the gap or test window")
+    if len(te) and pd.to_datetime(te["as_of"], utc=True).min() < split.cutoff:
+        raise SplitError(f"{split.name}: a test snapshot precedes the cutoff")
+    if split.held_out_campaigns and tr["campaign_id"].isin(split.held_out_campaigns).any():
+        raise SplitError(f"{split.name}: a held-out campaign is in training")
+
+
+def is_usable(df: pd.DataFrame, split: Split, cfg: SplitConfig) -> bool:
+    """Whether both sides have enough positives and negatives to fit and measure."""
+    ytr = df["label"].to_numpy()[split.train]
+    yte = df["label"].to_numpy()[split.test]
+    return (
+        (ytr == 1).sum() >= cfg.min_train_positives
+        and (ytr == 0).sum() >= cfg.min_test_negatives
+        and (yte == 1).sum() >= cfg.min_test_positives
+        and (yte == 0).sum() >= cfg.min_test_negatives
+    )
+
+
+def campaign_folds(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> list[Split]:
+    """Leave one campaign out, forward in time: one usable split per campaign.
+
+    Campaign C's test window starts when C's first snapshot appears, or later if by then
+    fewer than ``min_train_positives`` snapshots of other campaigns were labelled (the
+    training side must have something to learn from). C's snapshots before the cutoff
+    are on neither side.
+    """
+    pos = df[df["label"] == 1]
+    if pos.empty:
+        return []
+    as_of = pd.to_datetime(pos["as_of"], utc=True)
+    known = np.maximum(as_of, pd.to_datetime(pos["labelled_at"], utc=True))
+    gap = pd.Timedelta(days=cfg.gap_days)
+    folds = []
+    starts = as_of.groupby(pos["campaign_id"].astype(str)).min().sort_values()
+    for camp, start in starts.items():
+        others = np.sort(known[pos["campaign_id"].astype(str) != camp].to_numpy())
+        if len(others) < cfg.min_train_positives:
+            continue
+        ready = pd.Timestamp(others[cfg.min_train_positives - 1]) + gap + pd.Timedelta(seconds=1)
+        cutoff = max(start, ready)
+        split = make_split(df, cutoff, cfg, seed, held_out=[camp], name=f"campaign {camp}")
+        if is_usable(df, split, cfg):
+            folds.append(split)
+        else:
+            log.debug("fold for campaign %s unusable at cutoff %s", camp, cutoff)
+    return folds
+
+
+def forward_folds(
+    df: pd.DataFrame, cfg: SplitConfig, seed: int, n_cutoffs: int, test_days: float
+) -> list[Split]:
+    """Forward in time: train on what was labelled before each cutoff, test on the next window.
+
+    Cutoffs sit at evenly spaced quantiles of labelled snapshot time (excluding the first
+    third, so every fold has a history to learn from).
+    """
+    t = pd.to_datetime(df.loc[df["label"].notna(), "as_of"], utc=True)
+    if t.empty:
+        return []
+    qs = np.linspace(0.4, 0.85, n_cutoffs) if n_cutoffs > 1 else [0.6]
+    folds = []
+    for q in qs:
+        cutoff = t.quantile(q).floor("D")
+        end = cutoff + pd.Timedelta(days=test_days)
+        split = make_split(df, cutoff, cfg, seed, test_end=end, name=f"forward {cutoff:%Y-%m-%d}")
+        if is_usable(df, split, cfg):
+            folds.append(split)
+    return folds
+
+
+def cv_folds(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> list[Split]:
+    """Folds for Optuna inside fit(): campaign folds (largest test sides first), else forward."""
+    folds = campaign_folds(df, cfg, seed)
+    if not folds:
+        folds = forward_folds(df, cfg, seed, n_cutoffs=cfg.max_cv_folds, test_days=14)
+    folds.sort(key=lambda s: (-len(s.test), s.name))
+    return folds[: cfg.max_cv_folds]
+
+
+def calibration_split(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> Split:
+    """The final model's split: train before a time quantile, calibrate/threshold after it."""
+    t = pd.to_datetime(df.loc[df["label"].notna(), "as_of"], utc=True)
+    cutoff = t.quantile(cfg.calibration_quantile)
+    return make_split(df, cutoff, cfg, seed, name="calibration")
