@@ -103,6 +103,23 @@ LABELS: tuple[Column, ...] = (
     Column("labelled_at", TS, True),
 )
 
+# What a value outside an enumerated set becomes under the default "map" policy
+# (configs/contract.yaml: enum_policy): the set's catch-all where it has one,
+# else null (= not known; every enumerated column is optional).
+ENUM_FALLBACK: dict[str, str | None] = {
+    "asn_kind": "unknown",
+    "signup_asn_kind": "unknown",
+    "email_domain_kind": "unknown",
+    "task_category": "other",
+    "stop_reason": None,
+    "payment_kind": None,
+    "tier": None,
+    "verification_path": None,
+}
+
+# Columns whose values must be unique within their table.
+KEYS: dict[str, str] = {"events": "request_id", "accounts": "account_id", "labels": "account_id"}
+
 TABLES: dict[str, tuple[Column, ...]] = {"events": EVENTS, "accounts": ACCOUNTS, "labels": LABELS}
 
 

@@ -1,0 +1,33 @@
+"""Settings of contract reading and validation (configs/contract.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from distillguard.config import CONFIGS, StrictModel, load_config
+
+
+class ContractConfig(StrictModel):
+    """How the contract is enforced.
+
+    Attributes:
+        enum_policy: "map" (a value outside an enumerated set becomes the set's
+            catch-all or null, counted) or "violation" (refused / quarantined).
+        example_rows: offending rows shown per broken rule.
+        simhash_batch_rows: distinct prompts per batch when filling prompt_simhash.
+    """
+
+    enum_policy: Literal["map", "violation"] = "map"
+    example_rows: int = Field(5, ge=1, le=100)
+    simhash_batch_rows: int = Field(100_000, ge=1_000)
+
+
+def load_contract_config(path: str | Path | None = None) -> ContractConfig:
+    """Read configs/contract.yaml (or `path`); defaults when the default file is absent."""
+    p = Path(path) if path is not None else CONFIGS / "contract.yaml"
+    if path is None and not p.exists():
+        return ContractConfig()
+    return load_config(p, ContractConfig)

@@ -1,0 +1,130 @@
+"""Check a typed table against the contract's rules: strictly, or with a quarantine.
+
+Strict (``on_error="raise"``): a pandera ``DataFrameSchema`` (``pandera.ibis``,
+run on the ibis table, so DuckDB evaluates every check as one aggregate query
+without copying the table into Python) holds the contract dtypes and one
+dataframe check per row-level rule of :mod:`distillguard.contract.rules`.
+Every failed check becomes a :class:`Violation` with its count and up to
+``example_rows`` offending rows, and all of them are raised at once as a
+:class:`ContractError`.
+
+Quarantine (``on_error="quarantine"``): each row's reason is its first broken
+rule; offending rows (their columns as read, plus ``reason``) are streamed to
+``<quarantine_dir>/<table>.parquet`` and counted per reason; accepted rows are
+a lazy filter of the source. read == accepted + quarantined is asserted.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import ibis
+
+from distillguard.contract.read import RAW_PREFIX, Typed, contract_dtype
+from distillguard.contract.report import ContractError, TableReport, Violation
+from distillguard.contract.rules import Context, Rule
+from distillguard.contract.spec import KEYS, TABLES
+
+log = logging.getLogger(__name__)
+
+
+def examples(typed: Typed, rule: Rule, ctx: Context, n: int) -> tuple[dict, ...]:
+    """Up to `n` offending rows of `rule`: the table's key, the rule's column (as read)."""
+    t = typed.wide
+    cols = []
+    for c in dict.fromkeys([KEYS[typed.table], "account_id", rule.column]):
+        raw = f"{RAW_PREFIX}{c}"
+        if raw in t.columns:
+            cols.append(t[raw].name(c))
+    if rule.name == "campaign_required":
+        cols.append(t.label)
+    rows = t.filter(rule.offending(t, ctx)).select(*cols).limit(n).to_pyarrow().to_pylist()
+    return tuple(rows)
+
+
+def _pandera_schema(typed: Typed, rules: list[Rule], ctx: Context, n: int):
+    """The pandera schema of a typed table: contract dtypes plus one check per rule."""
+    import pandera.ibis as pdi
+
+    columns = {c.name: pdi.Column(contract_dtype(c), nullable=True) for c in TABLES[typed.table]}
+    checks = [
+        pdi.Check(lambda d, r=r: ~r.offending(d.table, ctx), name=r.reason, n_failure_cases=n)
+        for r in rules
+    ]
+    return pdi.DataFrameSchema(columns=columns, checks=checks, name=typed.table)
+
+
+def check_strict(typed: Typed, rules: list[Rule], ctx: Context, n: int) -> TableReport:
+    """Validate with pandera; raise ContractError naming every broken rule.
+
+    Returns:
+        The table's report (everything read is accepted).
+    """
+    import pandera.errors as pe
+
+    schema = _pandera_schema(typed, rules, ctx, n)
+    failed: list[str] = []
+    try:
+        schema.validate(typed.wide, lazy=True)
+    except pe.SchemaErrors as exc:
+        for err in exc.schema_errors:
+            name = getattr(err.check, "name", None) or str(err.check)
+            failed.append(name)
+    if failed:
+        by_reason = {r.reason: r for r in rules}
+        violations = []
+        for reason in failed:
+            r = by_reason.get(reason)
+            if r is None:  # a pandera schema-level failure (dtype): cannot happen after typing
+                violations.append(Violation(typed.table, "*", reason))
+                continue
+            count = int(typed.wide.filter(r.offending(typed.wide, ctx)).count().execute())
+            violations.append(
+                Violation(typed.table, r.column, r.name, count, examples(typed, r, ctx, n))
+            )
+        raise ContractError(violations)
+    n_read = int(typed.wide.count().execute())
+    return TableReport(typed.table, read=n_read, accepted=n_read)
+
+
+def quarantine(
+    typed: Typed, rules: list[Rule], ctx: Context, out_dir: Path
+) -> tuple[ibis.Table, TableReport]:
+    """Set offending rows aside with their reason; return the accepted rows and counts.
+
+    Args:
+        typed: the typed table.
+        rules: its rules, in reason-priority order.
+        ctx: lookup tables for the rules.
+        out_dir: quarantine directory; offending rows go to ``<table>.parquet``.
+
+    Returns:
+        (accepted rows of the wide table, lazily; the reconciled report).
+    """
+    t = typed.wide
+    reason = ibis.cases(*[(r.offending(t, ctx), r.reason) for r in rules], else_=None)
+    flagged = t.mutate(reason=reason.cast("string"))
+    counts = flagged.group_by("reason").aggregate(n=flagged.count()).to_pyarrow().to_pylist()
+    by_rule = {c["reason"]: int(c["n"]) for c in counts if c["reason"] is not None}
+    accepted = flagged.filter(flagged.reason.isnull()).drop("reason")
+    rep = TableReport(
+        typed.table,
+        read=int(t.count().execute()),
+        accepted=int(accepted.count().execute()),
+        quarantined=sum(by_rule.values()),
+        by_rule=by_rule,
+    )
+    if rep.quarantined:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"{typed.table}.parquet"
+        bad = flagged.filter(flagged.reason.notnull())
+        bad.select(
+            *[bad[f"{RAW_PREFIX}{c}"].name(c) for c in typed.raw_columns], "reason"
+        ).to_parquet(path)
+        rep.quarantine_path = str(path)
+        log.warning(
+            "%s: %d row(s) quarantined to %s: %s", typed.table, rep.quarantined, path, by_rule
+        )
+    rep.reconcile()
+    return accepted, rep
