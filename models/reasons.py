@@ -264,12 +264,14 @@ def _ref_get(ref: Mapping | None, *keys: str) -> object:
 
 def legit_rank(value: object, ref: Mapping | None) -> float | None:
     """Share of legitimate training accounts below `value`, from the reference's quantile bins."""
-    edges = _ref_get(ref, "edges", "bin_edges", "quantiles")
+    edges = _ref_get(ref, "bin_edges", "edges", "quantiles")
     props = _ref_get(ref, "proportions", "props", "bin_proportions")
+    if isinstance(props, Mapping):
+        return None
     if edges is None or _is_missing(value) or isinstance(value, str):
         return None
     edges = np.asarray(edges, dtype=float)
-    if edges.size < 2:
+    if edges.size < 1:
         return None
     if props is None:  # evenly spaced quantiles
         return float(np.interp(float(value), edges, np.linspace(0, 1, edges.size)))
@@ -287,7 +289,7 @@ def comparison(value: object, ref: Mapping | None, kind: str) -> str:
     """``the median account: 31%`` plus, where bins allow, how unusual the value is."""
     parts: list[str] = []
     if isinstance(value, str):
-        share = _ref_get(ref, "categories", "category_shares")
+        share = _ref_get(ref, "proportions", "categories")
         if isinstance(share, Mapping) and value in share:
             parts.append(f"{_pct(float(share[value]))} of legitimate accounts have it")
         return "; ".join(parts)
@@ -295,6 +297,7 @@ def comparison(value: object, ref: Mapping | None, kind: str) -> str:
     if median is not None:
         parts.append(f"the median account: {format_value(median, kind)}")
     rank = legit_rank(value, ref)
+    rank = None if rank is None else round(rank, 6)
     if rank is not None and (rank >= 0.9 or rank <= 0.1):
         if rank >= 0.9:
             parts.append(f"higher than {_pct(min(rank, 0.999))} of legitimate accounts")

@@ -184,8 +184,10 @@ def score_frame(
         min_contribution=cfg.reasons.min_contribution,
     )
     reasons.index = fidx
-    out = out.join(reasons.reindex(out.index)) if len(reasons) else out.assign(
-        **{c: None for c in reason_columns(cfg.reasons.top)}
+    out = (
+        out.join(reasons.reindex(out.index))
+        if len(reasons)
+        else out.assign(**{c: None for c in reason_columns(cfg.reasons.top)})
     )
     timings["shap_reasons_s"] = (pd.Timestamp.now() - t0).total_seconds()
 

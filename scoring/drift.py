@@ -1,4 +1,4 @@
-"""Feature drift: population stability index (PSI) of the scored batch against the training reference.
+"""Feature drift: population stability index (PSI) of a scored batch against the training reference.
 
 PSI = sum over bins of (batch share - reference share) * ln(batch share / reference share), with
 the reference's own bins (quantile edges of legitimate training accounts, from
@@ -31,9 +31,9 @@ def psi(expected: np.ndarray, actual: np.ndarray, eps: float) -> float:
 
 
 def _numeric_bins(values: pd.Series, ref: Mapping) -> tuple[np.ndarray, np.ndarray] | None:
-    edges = ref.get("edges", ref.get("bin_edges"))
+    edges = ref.get("bin_edges", ref.get("edges"))
     props = ref.get("proportions", ref.get("props"))
-    if edges is None or props is None:
+    if edges is None or props is None or isinstance(props, Mapping):
         return None
     edges = np.asarray(edges, dtype=float)
     props = np.asarray(props, dtype=float)
@@ -48,7 +48,7 @@ def _numeric_bins(values: pd.Series, ref: Mapping) -> tuple[np.ndarray, np.ndarr
         counts = np.bincount(idx, minlength=props.size)
     else:
         return None
-    missing_ref = float(ref.get("missing", ref.get("null_share", 0.0)) or 0.0)
+    missing_ref = float(ref.get("missing_share", ref.get("missing", 0.0)) or 0.0)
     n = x.size
     expected = np.append(props * (1 - missing_ref) / max(props.sum(), 1e-12), missing_ref)
     actual = np.append(counts, n - present.size) / max(n, 1)
@@ -56,19 +56,25 @@ def _numeric_bins(values: pd.Series, ref: Mapping) -> tuple[np.ndarray, np.ndarr
 
 
 def _categorical_bins(values: pd.Series, ref: Mapping) -> tuple[np.ndarray, np.ndarray] | None:
-    cats = ref.get("categories", ref.get("category_shares"))
+    cats = ref.get("proportions", ref.get("categories"))
     if not isinstance(cats, Mapping) or not cats:
         return None
-    names = list(cats)
-    expected = np.array([float(cats[c]) for c in names] + [0.0])
-    expected[-1] = max(1.0 - expected[:-1].sum(), 0.0)  # everything else, missing included
-    counts = values.astype("object").value_counts(dropna=False)
-    actual = np.array([counts.get(c, 0) for c in names] + [0], dtype=float)
-    actual[-1] = len(values) - actual[:-1].sum()
+    names = [str(c) for c in cats]
+    missing_ref = float(ref.get("missing_share", 0.0) or 0.0)
+    present = np.array([float(cats[c]) for c in cats] + [float(ref.get("other_share", 0.0) or 0)])
+    present = present / max(present.sum(), 1e-12)
+    expected = np.append(present * (1 - missing_ref), missing_ref)
+    text = values.astype("object").where(values.notna())
+    counts = text.dropna().astype(str).value_counts()
+    known = np.array([counts.get(c, 0) for c in names], dtype=float)
+    n_present = float(counts.sum())
+    actual = np.append(known, [n_present - known.sum(), len(values) - n_present])
     return expected, actual / max(len(values), 1)
 
 
-def feature_drift(features: pd.DataFrame, reference: Mapping[str, Mapping], eps: float) -> pd.Series:
+def feature_drift(
+    features: pd.DataFrame, reference: Mapping[str, Mapping], eps: float
+) -> pd.Series:
     """PSI per feature of `features` against `reference` (feature -> reference statistics).
 
     Features without usable reference bins are skipped (and logged at debug level).
@@ -81,7 +87,8 @@ def feature_drift(features: pd.DataFrame, reference: Mapping[str, Mapping], eps:
         if name not in features.columns or not isinstance(ref, Mapping):
             continue
         col = features[name]
-        numeric = pd.api.types.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype)
+        categorical = ref.get("kind") == "categorical" or isinstance(col.dtype, pd.CategoricalDtype)
+        numeric = pd.api.types.is_numeric_dtype(col) and not categorical
         bins = _numeric_bins(col, ref) if numeric else _categorical_bins(col, ref)
         if bins is None:
             log.debug("drift: no reference bins for %s", name)

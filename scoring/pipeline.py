@@ -87,7 +87,7 @@ def score_inputs(
     if active.empty:
         raise ScoringError(f"no account has an event in [{t - pd.Timedelta(window)}, {t})")
     n_accounts = int(inputs.accounts.count().execute())
-    log.info("building features as of %s (window %s) for %d active accounts", t, window, len(active))
+    log.info("features as of %s (window %s): %d active accounts", t, window, len(active))
     features = build_features(inputs, t, window=window)
     features_s = time.perf_counter() - t0
     rec = reconcile(n_accounts, active, features)

@@ -71,8 +71,10 @@ def _shared_text(edges: pd.DataFrame, examples: int) -> str:
     if edges.empty:
         return ""
     members = pd.concat(
-        [edges[["kind", "value", "account_a"]].rename(columns={"account_a": "account"}),
-         edges[["kind", "value", "account_b"]].rename(columns={"account_b": "account"})]
+        [
+            edges[["kind", "value", "account_a"]].rename(columns={"account_a": "account"}),
+            edges[["kind", "value", "account_b"]].rename(columns={"account_b": "account"}),
+        ]
     ).drop_duplicates()
     per_value = members.groupby(["kind", "value"])["account"].nunique().reset_index(name="n")
     parts = []
@@ -115,8 +117,12 @@ def group_rings(
     rings = (
         df[df["ring_size"] >= min_size]
         .groupby("_c")
-        .agg(size=("account_id", "size"), exchanges=("exchanges", "sum"),
-             mean_score=("score", "mean"), max_score=("score", "max"))
+        .agg(
+            size=("account_id", "size"),
+            exchanges=("exchanges", "sum"),
+            mean_score=("score", "mean"),
+            max_score=("score", "max"),
+        )
         .sort_values(["size", "max_score"], ascending=False)
     )
     rings["ring_id"] = [f"{prefix}{i + 1:04d}" for i in range(len(rings))]
@@ -146,7 +152,10 @@ def _scale(ref: Mapping | None) -> float:
         v = ref.get(key)
         if v is not None and np.isfinite(v) and v > 0:
             return float(v)
-    edges = ref.get("edges")
+    q25, q75 = ref.get("q25"), ref.get("q75")
+    if q25 is not None and q75 is not None and q75 > q25:
+        return float(q75 - q25)
+    edges = ref.get("bin_edges", ref.get("edges"))
     if edges is not None and len(edges) >= 3:
         e = np.asarray(edges, dtype=float)
         spread = float(np.nanquantile(e, 0.75) - np.nanquantile(e, 0.25))
@@ -180,12 +189,19 @@ def most_like_campaign(
         members = assignment.loc[assignment["ring_id"] == rid, "account_id"]
         best, best_d = None, np.inf
         for campaign, centroid in centroids.items():
-            cols = [f for f in centroid if f in feats.columns
-                    and pd.api.types.is_numeric_dtype(feats[f])]
+            cols = [
+                f
+                for f in centroid
+                if f in feats.columns and pd.api.types.is_numeric_dtype(feats[f])
+            ]
             if not cols:
                 continue
             mean = feats.loc[members, cols].astype(float).mean()
-            z = [(mean[f] - float(centroid[f])) / _scale(feature_refs.get(f)) for f in cols]
+            z = [
+                (mean[f] - float(centroid[f])) / _scale(feature_refs.get(f))
+                for f in cols
+                if centroid[f] is not None
+            ]
             z = np.asarray(z, dtype=float)
             z = z[np.isfinite(z)]
             if z.size and (d := float(np.sqrt(np.mean(z**2)))) < best_d:
