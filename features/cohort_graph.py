@@ -1,0 +1,148 @@
+"""The shared-attribute graph behind the cohort features and the ring linkage.
+
+Accounts are linked by values they share (a /24, a TLS or header fingerprint, a payment
+instrument, a sign-up wave, a prompt-SimHash LSH band). A value links only when it is not
+common: used by at least 2 and at most max(cohort.min_value_population_cap,
+cohort.max_value_population_share x population) accounts, so a popular SDK fingerprint or a
+big ISP's /24 links nothing. The engine computes the (account, kind, value) incidence list;
+connected components run on it with scipy, identically whatever engine produced it.
+"""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from features import engine
+from features.config import FeatureConfig, parse_duration
+from features.content import simhash_bands
+from features.frame import Tables, _prefix
+
+
+def value_cap(population: int, cfg: FeatureConfig) -> int:
+    """Most accounts a value may have and still link them."""
+    c = cfg.cohort
+    return int(max(c.min_value_population_cap, c.max_value_population_share * population))
+
+
+def account_values(t: Tables, cfg: FeatureConfig) -> dict[str, ibis.Table]:
+    """Per link kind, the distinct (account_id, value) pairs over that kind's population.
+
+    Event kinds use the window's active accounts; account kinds (payment fingerprint,
+    sign-up wave) use every account that exists at the cutoff.
+    """
+    e, a = t.events, t.accounts
+    bucket_s = int(parse_duration(cfg.cohort.signup_bucket).total_seconds())
+    wave_bucket = (a.created_at.epoch_seconds().cast("int64") // bucket_s).cast("string")
+    bands = simhash_bands(t, cfg)
+    out = {
+        "ip_prefix": e.select("account_id", value=e.prefix),
+        "tls_fingerprint": e.select("account_id", value=e.tls_fingerprint),
+        "header_fingerprint": e.select("account_id", value=e.header_fingerprint),
+        "payment_fingerprint": a.select("account_id", value=a.payment_fingerprint),
+        "signup_wave": a.select("account_id", value=wave_bucket + "|" + _prefix(a.signup_ip)),
+        "prompt_band": bands.select(
+            "account_id", value=bands.band.cast("string") + ":" + bands.v.cast("string")
+        ),
+    }
+    return {k: v.filter(v.value.notnull()).distinct() for k, v in out.items()}
+
+
+def value_counts(pairs: ibis.Table) -> ibis.Table:
+    """(value, n): accounts per value."""
+    return pairs.group_by("value").agg(n=pairs.count())
+
+
+def incidence(t: Tables, cfg: FeatureConfig, accounts: ibis.Table | None = None) -> pd.DataFrame:
+    """Linking (account_id, kind, value) rows for the configured link kinds.
+
+    Args:
+        t: the cutoff's tables.
+        cfg: feature configuration (cohort section).
+        accounts: restrict the returned rows to these account ids (counts still use the
+            whole population); default: the window's active accounts.
+    """
+    cap = value_cap(t.population, cfg)
+    keep = accounts if accounts is not None else t.active
+    parts = []
+    for kind, pairs in account_values(t, cfg).items():
+        if kind not in cfg.cohort.link_kinds:
+            continue
+        vc = value_counts(pairs)
+        vc = vc.filter((vc.n >= 2) & (vc.n <= cap))
+        rows = pairs.join(vc, "value").join(keep, "account_id")
+        parts.append(rows.select("account_id", kind=ibis.literal(kind), value=rows.value))
+    if not parts:
+        return pd.DataFrame({"account_id": [], "kind": [], "value": []}, dtype=object)
+    return engine.to_pandas(ibis.union(*parts))
+
+
+def components(accounts: pd.Series, inc: pd.DataFrame) -> pd.DataFrame:
+    """Connected components of the account-value bipartite graph.
+
+    Returns:
+        DataFrame (account_id, component, size, kinds): component id, accounts in it, and the
+        number of link kinds through which the account links to anyone.
+    """
+    ids = pd.Index(accounts.astype(str).unique())
+    n_acc = len(ids)
+    inc = inc[inc["account_id"].isin(ids)]
+    key = inc["kind"].astype(str) + "\x1f" + inc["value"].astype(str)
+    vcodes, _ = pd.factorize(key)
+    acodes = ids.get_indexer(inc["account_id"].astype(str))
+    n = n_acc + (int(vcodes.max()) + 1 if len(vcodes) else 0)
+    m = coo_matrix((np.ones(len(acodes)), (acodes, n_acc + vcodes)), shape=(n, n))
+    _, labels = connected_components(m, directed=False)
+    comp = labels[:n_acc]
+    size = np.bincount(comp)[comp]
+    kinds = inc.groupby("account_id")["kind"].nunique()
+    return pd.DataFrame(
+        {
+            "account_id": ids,
+            "component": comp,
+            "size": size.astype("float64"),
+            "kinds": kinds.reindex(ids).fillna(0).to_numpy(dtype="float64"),
+        }
+    )
+
+
+def activity_correlation(comp: pd.DataFrame, hourly: pd.DataFrame, hours: int) -> pd.Series:
+    """Pearson correlation of each account's hourly counts with the rest of its component.
+
+    Args:
+        comp: output of :func:`components`.
+        hourly: (account_id, hour, n) exchange counts per clock hour of the window.
+        hours: number of hourly bins in the window (zeros count).
+
+    Returns:
+        Series indexed by account_id; NaN for singletons or constant series.
+    """
+    h = hourly.merge(comp[["account_id", "component", "size"]], on="account_id")
+    h = h[h["size"] > 1]
+    if h.empty:
+        return pd.Series(dtype="float64")
+    h = h.assign(n=h["n"].astype("float64"))
+    ctot = h.groupby(["component", "hour"], as_index=False)["n"].sum().rename(columns={"n": "C"})
+    h = h.merge(ctot, on=["component", "hour"])
+    per = (
+        h.assign(x2=h.n * h.n, cx=h.C * h.n)
+        .groupby("account_id")
+        .agg(
+            component=("component", "first"), sx=("n", "sum"), sx2=("x2", "sum"), scx=("cx", "sum")
+        )
+    )
+    csum = (
+        ctot.assign(C2=ctot.C * ctot.C).groupby("component").agg(sc=("C", "sum"), sc2=("C2", "sum"))
+    )
+    per = per.join(csum, on="component")
+    sy = per.sc - per.sx
+    sy2 = per.sc2 - 2 * per.scx + per.sx2
+    sxy = per.scx - per.sx2
+    num = hours * sxy - per.sx * sy
+    var = (hours * per.sx2 - per.sx**2) * (hours * sy2 - sy**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = num / np.sqrt(var.where(var > 0))
+    return r.clip(-1.0, 1.0)

@@ -1,0 +1,78 @@
+"""Engine plumbing: DuckDB by default, local Spark when asked, and temporary tables on both.
+
+ibis 12 with this sqlglot renders ``DROP TABLE`` without a name, so ``Table.release()``
+and ``create_table(..., overwrite=True)`` fail on DuckDB; temporary tables are
+created and dropped here with the backends' own calls instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from features.config import FeatureConfig
+
+log = logging.getLogger(__name__)
+_names = itertools.count()
+
+
+def backend_name(con) -> str:
+    """'duckdb' or 'pyspark' (or another ibis backend name)."""
+    return getattr(con, "name", type(con).__module__.split(".")[-1])
+
+
+def spark_backend(cfg: FeatureConfig, session=None):
+    """An ibis PySpark backend on `session`, or on a new local session from cfg.spark.
+
+    The session's time zone is forced to UTC so hour and date extraction agree with DuckDB.
+    """
+    from pyspark.sql import SparkSession
+
+    if session is None:
+        session = (
+            SparkSession.builder.master(cfg.spark.master)
+            .appName("distillguard-features")
+            .config("spark.sql.shuffle.partitions", str(cfg.spark.shuffle_partitions))
+            .config("spark.driver.memory", cfg.spark.driver_memory)
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate()
+        )
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    return ibis.pyspark.connect(session)
+
+
+def materialize(con, expr: ibis.Table, stem: str) -> ibis.Table:
+    """Compute `expr` once into a temporary table on `con` and return it."""
+    name = f"_dg_{stem}_{next(_names)}"
+    if backend_name(con) == "duckdb":
+        return con.create_table(name, expr, temp=True)
+    return expr.cache()
+
+
+def release(con, table: ibis.Table) -> None:
+    """Drop a table made by :func:`materialize` (errors are logged, not raised)."""
+    try:
+        name = table.op().name
+        if backend_name(con) == "duckdb":
+            con.raw_sql(f'DROP TABLE IF EXISTS temp.main."{name}"')
+        else:
+            con._session.catalog.dropTempView(name)
+    except Exception as exc:  # cleanup must never mask the result
+        log.debug("could not drop temporary table: %s", exc)
+
+
+def upload(table: pa.Table | pd.DataFrame) -> ibis.Table:
+    """A small Arrow/pandas table as an ibis memtable (registered on whichever engine runs it)."""
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    return ibis.memtable(table)
+
+
+def to_pandas(expr: ibis.Table) -> pd.DataFrame:
+    """Execute an ibis table; strings stay plain object/str, timestamps UTC."""
+    return expr.to_pyarrow().to_pandas()
