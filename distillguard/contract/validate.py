@@ -17,6 +17,7 @@ a lazy filter of the source. read == accepted + quarantined is asserted.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import ibis
@@ -43,9 +44,25 @@ def examples(typed: Typed, rule: Rule, ctx: Context, n: int) -> tuple[dict, ...]
     return tuple(rows)
 
 
+def pandera_ibis():
+    """Import ``pandera.ibis`` without its process-wide side effect.
+
+    pandera 0.35 sets ``PYARROW_IGNORE_TIMEZONE=1`` on import (for pyspark), after
+    which pyarrow silently drops the offset of tz-aware Python datetimes
+    (08:00-04:00 becomes 08:00Z). The variable is removed again unless the
+    caller had set it.
+    """
+    before = os.environ.get("PYARROW_IGNORE_TIMEZONE")
+    import pandera.ibis as pdi
+
+    if before is None:
+        os.environ.pop("PYARROW_IGNORE_TIMEZONE", None)
+    return pdi
+
+
 def _pandera_schema(typed: Typed, rules: list[Rule], ctx: Context, n: int):
     """The pandera schema of a typed table: contract dtypes plus one check per rule."""
-    import pandera.ibis as pdi
+    pdi = pandera_ibis()
 
     columns = {c.name: pdi.Column(contract_dtype(c), nullable=True) for c in TABLES[typed.table]}
     checks = [
@@ -61,9 +78,9 @@ def check_strict(typed: Typed, rules: list[Rule], ctx: Context, n: int) -> Table
     Returns:
         The table's report (everything read is accepted).
     """
+    schema = _pandera_schema(typed, rules, ctx, n)
     import pandera.errors as pe
 
-    schema = _pandera_schema(typed, rules, ctx, n)
     failed: list[str] = []
     try:
         schema.validate(typed.wide, lazy=True)
