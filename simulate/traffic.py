@@ -222,7 +222,7 @@ def generate(
         client[crot] = draw_clients(rng, pools, inf.client_families, int(crot.sum()))
     ua = client.copy()
     spoof = rng.random(E) < inf.ua_spoof_rate
-    ua[spoof] = rng.integers(0, len(pools.client_ua), int(spoof.sum()))
+    ua[spoof] = draw_clients(rng, pools, inf.client_families, int(spoof.sum()))
 
     # Status: 429 beyond the tier's per-minute limit, 400s, 529s in overloaded hours.
     rpm = np.array([tr.rate_limit_rpm[t] for t in group.tier[g_idx]])
