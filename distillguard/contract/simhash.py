@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _SHINGLE = 3
@@ -65,10 +66,36 @@ def _vote(digests: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> np.nd
     Returns:
         int64 SimHash per prompt.
     """
-    bits = np.unpackbits(digests.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
-    votes = np.add.reduceat(bits.astype(np.int32), offsets, axis=0)
+    raw = np.ascontiguousarray(digests, dtype="<i8").view(np.uint8).reshape(-1, 8)
+    bits = np.unpackbits(raw, axis=1, bitorder="little")
+    votes = np.add.reduceat(bits, offsets, axis=0, dtype=np.int32)
     set_bits = (2 * votes > counts[:, None]).astype(np.uint8)
     return np.packbits(set_bits, axis=1, bitorder="little").view("<i8").reshape(-1)
+
+
+def _vote_sparse(uniq: np.ndarray, which: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Majority vote as a sparse product: (prompt x distinct shingle counts) @ (shingle bits).
+
+    Args:
+        uniq: int64 digest of each distinct shingle.
+        which: for every shingle occurrence, the index of its distinct shingle.
+        owner: for every shingle occurrence, the index of its prompt.
+        n: number of prompts.
+
+    Returns:
+        int64 SimHash per prompt (0 for prompts without shingles).
+    """
+    from scipy.sparse import csr_matrix
+
+    raw = np.ascontiguousarray(uniq, dtype="<i8").view(np.uint8).reshape(-1, 8)
+    bits = np.unpackbits(raw, axis=1, bitorder="little").astype(np.int32)
+    m = csr_matrix((np.ones(len(which), dtype=np.int32), (owner, which)), shape=(n, len(uniq)))
+    votes = np.asarray(m @ bits)
+    counts = np.bincount(owner, minlength=n)
+    set_bits = (2 * votes > counts[:, None]).astype(np.uint8)
+    out = np.packbits(set_bits, axis=1, bitorder="little").view("<i8").reshape(-1)
+    out[counts == 0] = 0
+    return out
 
 
 def simhash(prompt: str | None) -> int:
@@ -101,6 +128,8 @@ def simhash_many(
         numpy int64 array, one SimHash per prompt, in input order.
     """
     if isinstance(prompts, pa.ChunkedArray | pa.Array):
+        if pa.types.is_large_string(prompts.type) or pa.types.is_string_view(prompts.type):
+            prompts = prompts.cast(pa.string())
         arr = prompts.combine_chunks() if isinstance(prompts, pa.ChunkedArray) else prompts
         enc = arr.dictionary_encode()
         uniques = enc.dictionary.to_pylist()
@@ -110,35 +139,82 @@ def simhash_many(
         out = np.zeros(len(arr), dtype=np.int64)
         out[valid] = values[codes[valid].astype(np.int64)]
         return out
-    seq = list(prompts)
-    index: dict[str, int] = {}
-    codes = np.empty(len(seq), dtype=np.int64)
-    for i, p in enumerate(seq):
-        codes[i] = -1 if p is None else index.setdefault(p, len(index))
-    values = _simhash_unique(list(index))
-    out = np.zeros(len(seq), dtype=np.int64)
-    valid = codes >= 0
-    out[valid] = values[codes[valid]]
+    return simhash_many(pa.array(list(prompts), pa.string()))
+
+
+def _simhash_unique(prompts: list[str], batch: int = 20_000) -> np.ndarray:
+    """SimHash of distinct prompts: ASCII ones vectorised in Arrow, the rest in Python."""
+    arr = pa.array(prompts, pa.string())
+    out = np.zeros(len(prompts), dtype=np.int64)
+    if not len(arr):
+        return out
+    ascii_mask = np.asarray(pc.string_is_ascii(arr).to_numpy(zero_copy_only=False), dtype=bool)
+    pos = np.flatnonzero(ascii_mask)
+    for start in range(0, len(pos), batch):
+        idx = pos[start : start + batch]
+        out[idx] = _simhash_ascii(arr.take(pa.array(idx)))
+    other = np.flatnonzero(~ascii_mask)
+    for start in range(0, len(other), batch):
+        idx = other[start : start + batch]
+        out[idx] = _simhash_python([prompts[i] for i in idx])
     return out
 
 
-def _simhash_unique(prompts: list[str], batch: int = 50_000) -> np.ndarray:
-    """SimHash of distinct prompts, voting a batch of prompts at a time."""
-    out = np.zeros(len(prompts), dtype=np.int64)
-    for start in range(0, len(prompts), batch):
-        chunk = prompts[start : start + batch]
-        digests: list[int] = []
-        counts = np.zeros(len(chunk), dtype=np.int64)
-        for j, p in enumerate(chunk):
-            sh = shingles(p)
-            counts[j] = len(sh)
-            digests.extend(_digest(s) for s in sh)
-        has = counts > 0
-        if not has.any():
-            continue
+def _simhash_python(prompts: list[str]) -> np.ndarray:
+    """Reference path (any Unicode): Python lower-casing and regex, numpy voting."""
+    digests: list[int] = []
+    counts = np.zeros(len(prompts), dtype=np.int64)
+    for j, p in enumerate(prompts):
+        sh = shingles(p)
+        counts[j] = len(sh)
+        digests.extend(_digest(s) for s in sh)
+    return _vote_counts(np.asarray(digests, dtype=np.int64), counts)
+
+
+def _vote_counts(digests: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Vote digests laid out prompt after prompt, `counts` per prompt (0 -> SimHash 0)."""
+    out = np.zeros(len(counts), dtype=np.int64)
+    has = counts > 0
+    if has.any():
         c = counts[has]
         offsets = np.concatenate(([0], np.cumsum(c)[:-1]))
-        out[start : start + len(chunk)][has] = _vote(
-            np.asarray(digests, dtype=np.int64), offsets, c
-        )
+        out[has] = _vote(digests, offsets, c)
     return out
+
+
+def _simhash_ascii(arr: pa.Array) -> np.ndarray:
+    """SimHash of ASCII prompts with the tokenising and shingling done in Arrow.
+
+    For ASCII text ``ascii_lower`` equals ``str.lower`` and splitting on
+    ``[^a-z0-9]+`` yields exactly the ``[a-z0-9]+`` matches (plus empty strings,
+    dropped), so this agrees bit for bit with :func:`shingles`. Only distinct
+    shingles reach Python (for their BLAKE2b digest, cached).
+    """
+    n = len(arr)
+    parts = pc.split_pattern_regex(pc.ascii_lower(arr), pattern="[^a-z0-9]+")
+    flat = pc.list_flatten(parts)
+    owner = np.asarray(pc.list_parent_indices(parts).to_numpy(zero_copy_only=False))
+    keep = np.asarray(pc.greater(pc.binary_length(flat), 0).to_numpy(zero_copy_only=False))
+    tokens = flat.filter(pa.array(keep))
+    owner = owner[keep]
+    counts = np.bincount(owner, minlength=n)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    # 3-token shingles: token j starts one when token j + 2 belongs to the same prompt.
+    j = np.arange(max(len(tokens) - 2, 0))
+    j = j[owner[j] == owner[j + 2]] if len(j) else j
+    take = [tokens.take(pa.array(j + k)) for k in range(_SHINGLE)]
+    sh3 = pc.binary_join_element_wise(*take, " ")
+    # Prompts with 1 or 2 tokens: one shingle of all their tokens.
+    one = np.flatnonzero(counts == 1)
+    two = np.flatnonzero(counts == 2)
+    sh1 = tokens.take(pa.array(first[one]))
+    sh2 = pc.binary_join_element_wise(
+        tokens.take(pa.array(first[two])), tokens.take(pa.array(first[two] + 1)), " "
+    )
+    shingle_owner = np.concatenate((owner[j], one, two))
+    order = np.argsort(shingle_owner, kind="stable")
+    all_sh = pa.concat_arrays([sh3, sh1, sh2]).take(pa.array(order))
+    enc = all_sh.dictionary_encode()
+    uniq = np.fromiter((_digest(s) for s in enc.dictionary.to_pylist()), dtype=np.int64)
+    which = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return _vote_sparse(uniq, which, shingle_owner[order], n)
