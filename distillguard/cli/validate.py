@@ -78,6 +78,8 @@ def command(
     out.print(counts)
     if detail.row_count:
         out.print(detail)
+    for note in rep.notes:
+        out.print(f"note: {note}")
     for name, t in rep.tables.items():
         if t.quarantine_path:
             out.print(f"{name}: quarantined rows in {t.quarantine_path}")

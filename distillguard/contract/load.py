@@ -182,6 +182,16 @@ def load_inputs(
         raise ContractError(violations)
 
     out = {name: _finish(con, accepted[name], report.tables[name], cfg) for name in accepted}
+    if out.get("labels") is not None:
+        lab, acc = out["labels"], out["accounts"]
+        stray = int(lab.filter(~lab.account_id.isin(acc.account_id)).count().execute())
+        if stray:
+            # Not a contract rule: kept, but said out loud (they cannot join any features).
+            note = (
+                f"labels: {stray} labelled account(s) not in accounts (kept; they have no events)"
+            )
+            report.notes.append(note)
+            log.warning(note)
     for name, rep in report.tables.items():
         log.info(
             "%s: read %d, accepted %d, quarantined %d",

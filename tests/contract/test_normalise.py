@@ -164,3 +164,11 @@ def test_validation_leaves_pyarrow_timezone_handling_alone(write, monkeypatch):
     ny = dt.timezone(dt.timedelta(hours=-4))
     arr = pa.array([dt.datetime(2026, 4, 1, 8, 0, tzinfo=ny)], pa.timestamp("us", tz="UTC"))
     assert arr.to_pylist()[0] == dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def test_labels_of_unknown_accounts_are_kept_and_noted(write):
+    lab = replace(labels_table(), "account_id", ["a1", "stranger"])
+    paths = write(labels=lab)
+    inputs = load_inputs(paths["events"], paths["accounts"], paths["labels"])
+    assert inputs.labels.count().execute() == 2
+    assert any("1 labelled account(s) not in accounts" in n for n in inputs.report.notes)
