@@ -123,12 +123,21 @@ def _plots(stats: pd.DataFrame, world: Path, out: Path, manifest: dict) -> list[
     return names
 
 
+def _cell(v, floatfmt: str) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, int | np.integer):
+        return f"{v:,}"
+    if isinstance(v, float | np.floating):
+        return floatfmt.format(v)
+    return str(v)
+
+
 def _table(df: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
     cols = list(df.columns)
     lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
     for _, r in df.iterrows():
-        cells = [floatfmt.format(v) if isinstance(v, float) else f"{v:,}" if isinstance(v, int)
-                 else str(v) for v in r]  # fmt: skip
+        cells = [_cell(v, floatfmt) for v in r]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -145,23 +154,25 @@ def write_report(world: str | Path, out: str | Path, cfg: HardnessConfig | None 
     plots = _plots(stats, world, out, manifest)
 
     sizes = []
-    days = manifest["config"]["days"]
+    group = stats["campaign_id"].fillna(stats["archetype"])
+    per_day = stats.groupby(group)["requests_per_day"].median()
     for name, c in manifest["counts"].items():
-        row = {
-            "group": name,
-            "kind": c["kind"],
-            "accounts": c["accounts"],
-            "exchanges": c["events"],
-            "per_account_per_day": round(c["events"] / max(c["accounts"], 1) / days, 1),
-            "labelled": c["labelled"],
-        }
-        if c["kind"] == "campaign":
-            row["public_accounts"] = c["reference_accounts"]
-            row["public_exchanges"] = c["reference_exchanges"] or "n/a"
-            if c["reference_exchanges"]:
-                row["scale_of_public"] = round(c["events"] / c["reference_exchanges"], 3)
-        sizes.append(row)
-    sizes = pd.DataFrame(sizes).fillna("")
+        public = c["kind"] == "campaign"
+        ref_ex = c.get("reference_exchanges") or 0
+        sizes.append(
+            {
+                "group": name,
+                "kind": c["kind"],
+                "accounts": c["accounts"],
+                "exchanges": c["events"],
+                "median_requests_per_active_day": float(per_day.get(name, float("nan"))),
+                "labelled": c["labelled"],
+                "public_accounts": f"{c['reference_accounts']:,}" if public else "",
+                "public_exchanges": f"{ref_ex:,}" if ref_ex else ("n/a" if public else ""),
+                "share_of_public_exchanges": f"{c['events'] / ref_ex:.3f}" if ref_ex else "",
+            }
+        )
+    sizes = pd.DataFrame(sizes)
     aucs = h.pivot(index="campaign_id", columns="statistic", values="auc")[list(STATISTICS)]
     rec = h.dropna(subset=["recall_at_fpr"]).pivot(
         index="campaign_id", columns="statistic", values="recall_at_fpr"
@@ -175,7 +186,7 @@ def write_report(world: str | Path, out: str | Path, cfg: HardnessConfig | None 
         "",
         "## Accounts and exchanges per archetype and campaign, next to the public figures",
         "",
-        _table(sizes, "{:,}"),
+        _table(sizes, "{:.1f}"),
         "",
         "## Per-account daily volume",
         "",
