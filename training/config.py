@@ -73,6 +73,7 @@ class TuningConfig(StrictModel):
     objective_fpr: float = Field(gt=0, lt=1)
     n_startup_trials: int = Field(ge=0)
     pruning_warmup_steps: int = Field(ge=0)
+    pruning_report_interval: int = Field(ge=1)
     space: SearchSpace
 
 

@@ -2,10 +2,10 @@
 
 Protocol (configs/cresci2015.yaml, docs/external-validation.md):
 
-1. features.build_features as of the data's end, over a window covering every timeline;
-   twice: on the inputs as imported, and on a copy whose `created_at` is one constant
-   for every account (so no feature can carry account age). Columns that differ between
-   the two builds are the account-age features.
+1. features.build_features as of the data's end, over a window covering every timeline.
+   The account-age features are those the catalogue declares as reading
+   `accounts.created_at`; the tests check on real data that they are exactly the columns
+   that change when every sign-up time is made one constant.
 2. For each vendor V: train on the other vendors' fakes and a seeded share of the humans
    (split by account), test on V's fakes and the remaining humans.
 3. Per fold, :func:`fit_static` = training.pipeline.fit with account-level internal splits:
@@ -20,13 +20,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, ValidationError
 
 from distillguard.adapters.cresci2015 import Cresci2015Config
-from distillguard.config import StrictModel
+from distillguard.config import ROOT, ConfigError, StrictModel
 from models.detector import DistillGuardModel, categorical_levels, feature_columns, prepare_frame
 from training.booster import train_booster
 from training.config import TrainConfig
@@ -76,6 +78,21 @@ class RunConfig(StrictModel):
     neutral_created_at: AwareDatetime
     excluded_features: dict[str, str]
     shap_top: int = Field(ge=1)
+    target_mcc: float = Field(gt=-1, le=1)
+
+
+class TrainSection(StrictModel):
+    """Training config = `base` (configs/train.yaml, TrainConfig) with `overrides` merged in."""
+
+    base: str
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 class ExternalConfig(StrictModel):
@@ -85,7 +102,19 @@ class ExternalConfig(StrictModel):
     run: RunConfig
     feature_sets: list[FeatureSet] = Field(min_length=1)
     published: list[Published]
-    train: TrainConfig
+    train: TrainSection
+
+    def train_config(self) -> TrainConfig:
+        """The product's TrainConfig (train.base, relative to the repository) plus overrides."""
+        import yaml
+
+        path = Path(self.train.base)
+        path = path if path.is_absolute() else ROOT / path
+        try:
+            raw = yaml.safe_load(path.read_text()) or {}
+            return TrainConfig.model_validate(_merge(raw, self.train.overrides))
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ConfigError(f"train.base {path} with train.overrides: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -278,6 +307,24 @@ def age_feature_columns(real: pd.DataFrame, neutral: pd.DataFrame) -> list[str]:
     return [c for c in feature_columns(real) if c not in n.columns or _differs(r[c], n[c])]
 
 
+def declared_age_columns(columns: list[str], created_at: str = "accounts.created_at") -> list[str]:
+    """Feature columns the catalogue declares as reading `accounts.created_at` (account age).
+
+    tests/external checks on real data that these are exactly the columns that change when
+    every sign-up time is made equal (:func:`age_feature_columns`).
+    """
+    import re
+
+    from features.catalogue import all_specs
+
+    pats = [
+        re.compile("^" + re.escape(s.name).replace(re.escape("{w}"), ".+") + "$")
+        for s in all_specs()
+        if created_at in s.needs
+    ]
+    return [c for c in columns if any(p.match(c) for p in pats)]
+
+
 def excluded_columns(columns: list[str], patterns: dict[str, str]) -> dict[str, str]:
     """Columns matching an exclusion regex (config `excluded_features`) -> the reason."""
     import re
@@ -354,6 +401,7 @@ def run_external(world, cfg: ExternalConfig) -> ExternalResult:
     from features import build_features
 
     run, t0, seconds = cfg.run, time.perf_counter(), {}
+    train_cfg = cfg.train_config()
     inputs = load_world(world)
     labels = _labels_frame(inputs)
     accounts = inputs.accounts.select("account_id", "created_at").to_pyarrow().to_pandas()
@@ -361,11 +409,8 @@ def run_external(world, cfg: ExternalConfig) -> ExternalResult:
 
     as_of = pd.Timestamp(run.as_of)
     real = build_features(inputs, as_of, window=run.window)
-    neutral = build_features(
-        with_constant_created_at(inputs, run.neutral_created_at), as_of, window=run.window
-    )
     seconds["features"] = time.perf_counter() - t0 - seconds["load"]
-    age_cols = age_feature_columns(real, neutral)
+    age_cols = declared_age_columns(feature_columns(real))
     excluded = excluded_columns(feature_columns(real), run.excluded_features)
     log.info("account-age features: %s; excluded: %s", age_cols, sorted(excluded))
 
@@ -384,7 +429,7 @@ def run_external(world, cfg: ExternalConfig) -> ExternalResult:
         "without_account_age": len(set(accounts["account_id"].astype(str)) - known_age),
     }
 
-    folds = vendor_folds(meta, run.vendors, run.human_test_share, cfg.train.seed)
+    folds = vendor_folds(meta, run.vendors, run.human_test_share, train_cfg.seed)
     metric_rows, shap_frames = [], []
     for fs in cfg.feature_sets:
         drop = [] if fs.account_age else [c for c in age_cols if c in frame.columns]
@@ -395,7 +440,7 @@ def run_external(world, cfg: ExternalConfig) -> ExternalResult:
             train = data[data["account_id"].isin(fold.train)]
             test = data[data["account_id"].isin(fold.test)]
             t1 = time.perf_counter()
-            model = fit_static(train, cfg.train, run, f"{fs.name}/{fold.vendor}")
+            model = fit_static(train, train_cfg, run, f"{fs.name}/{fold.vendor}")
             held = meta[(meta["label"] == 1) & (meta["campaign_id"] == fold.vendor)]
             unscored = len(set(held["account_id"]) - set(test["account_id"]))
             m = _score_fold(model, test)

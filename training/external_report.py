@@ -64,14 +64,16 @@ def _summary(res: ExternalResult, cfg: ExternalConfig) -> str:
         lines.append(
             f"- **{fs.title}**: MCC {_fmt(part['mcc'].min())} (worst vendor) to "
             f"{_fmt(part['mcc'].max())}; mean {_fmt(part['mcc'].mean())}; "
-            f"AP {_fmt(part['average_precision'].min())} to {_fmt(part['average_precision'].max())}."
+            f"AP {_fmt(part['average_precision'].min())} to "
+            f"{_fmt(part['average_precision'].max())}."
         )
     age = [fs for fs in cfg.feature_sets if fs.account_age]
     for fs in age:
         worst = res.metrics.loc[res.metrics["feature_set"] == fs.name, "mcc"].min()
-        verdict = "met" if worst >= 0.95 else "NOT met"
+        verdict = "met" if worst >= cfg.run.target_mcc else "NOT met"
         lines.append(
-            f"- Target (MCC >= 0.95 on every held-out vendor, {fs.title}): **{verdict}** "
+            f"- Target (MCC >= {cfg.run.target_mcc} on every held-out vendor, {fs.title}): "
+            f"**{verdict}** "
             f"(worst {_fmt(worst)})."
         )
     return "\n".join(lines)
@@ -122,7 +124,7 @@ def render(res: ExternalResult, cfg: ExternalConfig, command: str, manifest: dic
         "",
         f"Command: `{command}`  ",
         f"Machine: {platform.machine()}, {platform.system()}, train.lightgbm.num_threads = "
-        f"{cfg.train.lightgbm.num_threads}; stage seconds: "
+        f"{cfg.train_config().lightgbm.num_threads}; stage seconds: "
         + ", ".join(f"{k} {v:.0f}" for k, v in res.seconds.items())
         + ".  ",
         f"Data: {manifest.get('start', '?')} to {manifest.get('end', '?')}; "

@@ -21,6 +21,22 @@ def threshold_at_fpr(neg_scores: np.ndarray, fpr: float) -> float:
     return float(np.nextafter(s[k], np.inf))
 
 
+def decision_threshold(neg_scores: np.ndarray, fpr: float) -> float:
+    """A deployable threshold at `fpr`: like :func:`threshold_at_fpr`, but halfway to the next
+    higher negative score (or a margin above the highest), so a monotone transform of the
+    score (calibration) cannot round a negative onto the threshold."""
+    s = np.sort(np.asarray(neg_scores, dtype=float))[::-1]
+    if len(s) == 0:
+        return float("inf")
+    k = int(np.floor(fpr * len(s)))
+    if k >= len(s):
+        return float(s[-1])
+    above = s[:k][s[:k] > s[k]]
+    if len(above):
+        return float((s[k] + above.min()) / 2)
+    return float(s[k] + max(1e-3, 1e-3 * abs(s[k])))
+
+
 def recall_at_fpr(y: np.ndarray, scores: np.ndarray, fpr: float) -> float:
     """Recall of positives when the threshold flags at most `fpr` of the negatives."""
     y = np.asarray(y)

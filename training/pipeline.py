@@ -29,7 +29,7 @@ from models.detector import (
 )
 from training.booster import train_booster
 from training.config import TrainConfig
-from training.metrics import recall_at_fpr, summary, threshold_at_fpr
+from training.metrics import decision_threshold, recall_at_fpr, summary, threshold_at_fpr
 from training.reference import build_reference
 from training.splits import Split, calibration_split, cv_folds, is_usable
 from training.tuning import TuningResult, tune
@@ -174,7 +174,7 @@ def fit_with_report(
     cal_margin = np.asarray(booster.predict(X.iloc[cal.test], raw_score=True))
     y_cal = y[cal.test]
     calibrator = platt(cal_margin, y_cal)
-    margin_thr = threshold_at_fpr(cal_margin[y_cal == 0], cfg.target_fpr)
+    margin_thr = decision_threshold(cal_margin[y_cal == 0], cfg.target_fpr)
     n_neg = int((y_cal == 0).sum())
     if n_neg * cfg.target_fpr < 1:
         log.warning(

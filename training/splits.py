@@ -99,7 +99,7 @@ def make_split(
     orgs = org_keys(df)
     train_end = cutoff - pd.Timedelta(days=cfg.gap_days)
 
-    in_window = (as_of >= cutoff).to_numpy()
+    in_window = (as_of >= cutoff).to_numpy().copy()
     if test_end is not None:
         in_window &= (as_of < test_end).to_numpy()
     pos = labelled & (label == 1)

@@ -107,7 +107,14 @@ def tune(
         for i, f in enumerate(folds):
             cbs = []
             if i == 0:
-                cbs = [LightGBMPruningCallback(trial, "average_precision", valid_name="valid")]
+                cbs = [
+                    LightGBMPruningCallback(
+                        trial,
+                        "average_precision",
+                        valid_name="valid",
+                        report_interval=cfg.tuning.pruning_report_interval,
+                    )
+                ]
             booster = train_booster(
                 X, y, f.train, p, cfg, seed, valid_idx=f.test if i == 0 else None, callbacks=cbs
             )

@@ -1,0 +1,74 @@
+"""Split hygiene: no account or organisation on both sides, nothing after the cutoff in training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from training.splits import (
+    Split,
+    SplitError,
+    calibration_split,
+    campaign_folds,
+    check_split,
+    forward_folds,
+    make_split,
+    org_keys,
+)
+
+
+def _assert_hygienic(df: pd.DataFrame, s: Split, gap_days: float) -> None:
+    tr, te = df.iloc[s.train], df.iloc[s.test]
+    assert len(tr) and len(te)
+    assert not set(tr["account_id"]) & set(te["account_id"])
+    orgs = org_keys(df)
+    assert not set(orgs.iloc[s.train]) & set(orgs.iloc[s.test])
+    train_end = s.cutoff - pd.Timedelta(days=gap_days)
+    assert tr["as_of"].max() < train_end
+    assert tr["labelled_at"].max() < train_end  # the label was known when training ended
+    assert te["as_of"].min() >= s.cutoff
+    assert not tr["campaign_id"].isin(s.held_out_campaigns).any()
+
+
+def test_campaign_folds_are_hygienic(snaps, cfg):
+    folds = campaign_folds(snaps, cfg.splits, cfg.seed)
+    assert len(folds) >= 2
+    for s in folds:
+        _assert_hygienic(snaps, s, cfg.splits.gap_days)
+        te = snaps.iloc[s.test]
+        # test positives come only from the held-out campaign
+        assert set(te.loc[te["label"] == 1, "campaign_id"]) == set(s.held_out_campaigns)
+
+
+def test_forward_and_calibration_splits_are_hygienic(snaps, cfg):
+    folds = forward_folds(snaps, cfg.splits, cfg.seed, n_cutoffs=3, test_days=14)
+    assert folds
+    for s in [*folds, calibration_split(snaps, cfg.splits, cfg.seed)]:
+        _assert_hygienic(snaps, s, cfg.splits.gap_days)
+
+
+def test_shared_org_goes_to_one_side(snaps, cfg):
+    # put one early and one late account in the same organisation: the early one must leave
+    # training once the late one is a test negative
+    df = snaps.copy()
+    s0 = calibration_split(df, cfg.splits, cfg.seed)
+    late = df.iloc[s0.test]
+    late_neg = late[late["label"] == 0].iloc[0]
+    early_idx = s0.train[df["label"].to_numpy()[s0.train] == 0][0]
+    df.loc[df["account_id"] == df.at[early_idx, "account_id"], "org_id"] = late_neg["org_id"]
+    s1 = calibration_split(df, cfg.splits, cfg.seed)
+    assert early_idx not in set(s1.train)
+    _assert_hygienic(df, s1, cfg.splits.gap_days)
+
+
+def test_check_split_refuses_overlap_and_leakage(snaps, cfg):
+    s = make_split(snaps, snaps["as_of"].quantile(0.6), cfg.splits, cfg.seed)
+    leak = Split("leaky", s.cutoff, np.r_[s.train, s.test[:1]], s.test)
+    with pytest.raises(SplitError, match="both sides"):
+        check_split(snaps, leak, cfg.splits.gap_days)
+    late = np.flatnonzero(snaps["as_of"].to_numpy() >= s.cutoff)
+    outside = np.setdiff1d(late, s.test)
+    ahead = Split("ahead", s.cutoff, np.r_[s.train, outside[:1]], s.test[:0])
+    with pytest.raises(SplitError, match="gap or test window"):
+        check_split(snaps, ahead, cfg.splits.gap_days)

@@ -1,0 +1,113 @@
+"""The champion gate: the alias moves only to a version at least as good as the champion.
+
+Two conditions, both from configs/train.yaml (gate):
+
+* on the new run's held-out calibration snapshots (accounts and organisations the new
+  booster never saw), the new model's metric is at least the champion's minus
+  ``tolerance``;
+* no held-out campaign (Optuna's leave-one-campaign-out folds, at the target FPR) has
+  recall below ``campaign_recall_floor``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.detector import DistillGuardModel
+from training.config import TrainConfig
+from training.metrics import average_precision, recall_at_fpr
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GateDecision:
+    """Whether to promote, why, and the numbers compared."""
+
+    promote: bool
+    reasons: list[str] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def gate_metric(y: np.ndarray, margin: np.ndarray, cfg: TrainConfig) -> float:
+    """The metric the gate compares (average precision or recall at the target FPR)."""
+    if cfg.gate.metric == "average_precision":
+        return average_precision(y, margin)
+    return recall_at_fpr(y, margin, cfg.target_fpr)
+
+
+def decide(
+    candidate_margin: np.ndarray,
+    gate_rows: pd.DataFrame,
+    campaign_recall: pd.DataFrame,
+    cfg: TrainConfig,
+    champion: DistillGuardModel | None = None,
+    champion_version: str | None = None,
+) -> GateDecision:
+    """Decide whether the candidate takes the `champion` alias.
+
+    Args:
+        candidate_margin: the candidate's margins on `gate_rows`.
+        gate_rows: held-out labelled snapshots with the feature columns and `label`.
+        campaign_recall: per held-out campaign recall (columns campaign_id, positives, recall).
+        cfg: gate settings.
+        champion: the current champion (None when there is none yet).
+        champion_version: its registry version (for the reasons).
+    """
+    y = gate_rows["label"].to_numpy().astype(int)
+    new = gate_metric(y, candidate_margin, cfg)
+    metrics: dict[str, Any] = {"gate_metric": cfg.gate.metric, "candidate": new}
+    reasons: list[str] = []
+    ok = True
+    if np.isnan(new):
+        ok = False
+        reasons.append(f"candidate {cfg.gate.metric} undefined on the gate snapshots")
+    if champion is None:
+        reasons.append("no current champion")
+    else:
+        try:
+            old = gate_metric(y, champion.margin(gate_rows), cfg)
+        except KeyError as exc:
+            old = float("nan")
+            reasons.append(f"champion v{champion_version} cannot score these features ({exc})")
+        metrics["champion"] = old
+        metrics["champion_version"] = champion_version
+        if not np.isnan(old):
+            if new + cfg.gate.tolerance < old:
+                ok = False
+                reasons.append(
+                    f"{cfg.gate.metric} {new:.4f} is worse than champion v{champion_version}'s "
+                    f"{old:.4f} by more than the tolerance {cfg.gate.tolerance}"
+                )
+            else:
+                reasons.append(
+                    f"{cfg.gate.metric} {new:.4f} vs champion v{champion_version} {old:.4f} "
+                    f"(tolerance {cfg.gate.tolerance})"
+                )
+    gated = campaign_recall
+    if len(gated):
+        gated = gated[gated["positives"] >= cfg.gate.min_campaign_positives]
+    if len(gated) == 0:
+        reasons.append("no held-out campaign fold large enough: recall floor not checked")
+    else:
+        low = gated[gated["recall"] < cfg.gate.campaign_recall_floor]
+        metrics["min_campaign_recall"] = float(gated["recall"].min())
+        if len(low):
+            ok = False
+            worst = ", ".join(f"{r.campaign_id} {r.recall:.3f}" for r in low.itertuples())
+            reasons.append(
+                f"held-out campaign recall below the floor {cfg.gate.campaign_recall_floor}: "
+                f"{worst}"
+            )
+        else:
+            reasons.append(
+                f"every held-out campaign recall >= {cfg.gate.campaign_recall_floor} "
+                f"(min {metrics['min_campaign_recall']:.3f})"
+            )
+    log.info("gate: %s (%s)", "promote" if ok else "hold", "; ".join(reasons))
+    return GateDecision(ok, reasons, metrics)
