@@ -344,6 +344,21 @@ def _labels_frame(inputs) -> pd.DataFrame:
     return inputs.labels.to_pyarrow().to_pandas()
 
 
+def best_mcc(y: np.ndarray, scores: np.ndarray) -> float:
+    """MCC at the best threshold on (y, scores): a diagnostic of ranking, never a result."""
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    y = np.asarray(y).astype(int)[order]
+    s = np.asarray(scores, dtype=float)[order]
+    last = np.r_[s[1:] != s[:-1], True]  # cut only between distinct scores
+    tp, fp = np.cumsum(y)[last], np.cumsum(1 - y)[last]
+    p, n = y.sum(), len(y) - y.sum()
+    fn, tn = p - tp, n - fp
+    den = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn).astype(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mcc = np.where(den > 0, (tp * tn - fp * fn) / den, 0.0)
+    return float(mcc.max()) if len(mcc) else float("nan")
+
+
 def _score_fold(model: DistillGuardModel, test: pd.DataFrame) -> dict[str, float]:
     from sklearn.metrics import f1_score, matthews_corrcoef, precision_score, recall_score
 
@@ -358,6 +373,7 @@ def _score_fold(model: DistillGuardModel, test: pd.DataFrame) -> dict[str, float
         "f1": float(f1_score(y, flag, zero_division=0)),
         "mcc": float(matthews_corrcoef(y, flag)),
         "average_precision": average_precision(y, proba),
+        "best_threshold_mcc": best_mcc(y, proba),
         "tp": int(((y == 1) & (flag == 1)).sum()),
         "fp": int(((y == 0) & (flag == 1)).sum()),
         "fn": int(((y == 1) & (flag == 0)).sum()),
@@ -473,3 +489,35 @@ def run_external(world, cfg: ExternalConfig) -> ExternalResult:
         population,
         seconds,
     )
+
+
+def log_to_mlflow(res: ExternalResult, cfg: ExternalConfig, report: Path | None = None) -> str:
+    """One MLflow run (experiment train.overrides.experiment) with every fold's metrics.
+
+    Metric keys are ``<feature_set>/<vendor>/<metric>``; the report is attached as an
+    artifact. Returns the run id.
+    """
+    import mlflow
+
+    from distillguard import tracking
+
+    train_cfg = cfg.train_config()
+    exp = tracking.experiment(train_cfg.experiment)
+    with mlflow.start_run(experiment_id=exp, run_name="cresci2015-leave-one-vendor-out") as run:
+        mlflow.log_params(
+            {
+                "window": cfg.run.window,
+                "as_of": cfg.run.as_of.isoformat(),
+                "human_test_share": cfg.run.human_test_share,
+                "target_fpr": train_cfg.target_fpr,
+                "n_trials": train_cfg.tuning.n_trials,
+                "age_features": ",".join(res.age_features),
+                "excluded": ",".join(sorted(res.excluded)),
+            }
+        )
+        keys = ["precision", "recall", "f1", "mcc", "average_precision", "best_threshold_mcc"]
+        for row in res.metrics.to_dict("records"):
+            mlflow.log_metrics({f"{row['feature_set']}/{row['vendor']}/{k}": row[k] for k in keys})
+        if report is not None and Path(report).exists():
+            mlflow.log_artifact(str(report))
+        return run.info.run_id

@@ -53,6 +53,7 @@ def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
         "fn": "FN",
         "threshold": "threshold (p)",
         "recall_all_vendor_accounts": "recall, all vendor accounts",
+        "best_threshold_mcc": "MCC at the test-best threshold (diagnostic only)",
     }
     return _table(m[list(cols)].rename(columns=cols))
 

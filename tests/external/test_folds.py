@@ -1,0 +1,97 @@
+"""Fold protocol of the external runner on synthetic labels (fast; no data needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from distillguard.config import CONFIGS, load_config
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    from training.external import ExternalConfig
+
+    return load_config(CONFIGS / "cresci2015.yaml", ExternalConfig)
+
+
+def _labels(n_h=200, vendors=(("A", 60), ("B", 40), ("C", 30))) -> pd.DataFrame:
+    rows = [{"account_id": f"h{i}", "label": 0, "campaign_id": None} for i in range(n_h)]
+    for v, n in vendors:
+        rows += [{"account_id": f"{v}{i}", "label": 1, "campaign_id": v} for i in range(n)]
+    return pd.DataFrame(rows)
+
+
+def test_vendor_folds_hold_each_vendor_out_and_split_humans_by_account():
+    from training.external import vendor_folds
+
+    lab = _labels()
+    folds = vendor_folds(lab, ["A", "B", "C"], 0.5, seed=3)
+    for f in folds:
+        assert not f.train & f.test
+        test_fakes = {a for a in f.test if not a.startswith("h")}
+        train_fakes = {a for a in f.train if not a.startswith("h")}
+        assert test_fakes and all(a.startswith(f.vendor) for a in test_fakes)
+        assert train_fakes and not any(a.startswith(f.vendor) for a in train_fakes)
+        assert sum(a.startswith("h") for a in f.test) == 100
+    again = vendor_folds(lab, ["A", "B", "C"], 0.5, seed=3)
+    assert [f.test for f in folds] == [f.test for f in again]
+
+
+def test_vendor_folds_refuse_an_unknown_vendor():
+    from training.external import vendor_folds
+
+    with pytest.raises(ValueError, match="Z"):
+        vendor_folds(_labels(), ["A", "Z"], 0.5, seed=0)
+
+
+def test_internal_splits_are_by_account_and_hold_out_training_vendors(cfg):
+    from training.external import internal_splits
+
+    lab = _labels(vendors=(("A", 60), ("B", 40)))
+    lab["feature"] = np.arange(len(lab), dtype=float)
+    folds, cal = internal_splits(lab, cfg.run, seed=1)
+    camp = lab["campaign_id"].to_numpy()
+    assert [f.held_out_campaigns for f in folds] == [("A",), ("B",)]
+    for f in folds:
+        assert not set(f.train) & set(f.test)
+        (v,) = f.held_out_campaigns
+        assert (camp[f.train] != v).all() and (
+            camp[f.test][lab["label"].to_numpy()[f.test] == 1] == v
+        ).all()
+    assert not set(cal.train) & set(cal.test)
+    assert len(cal.train) + len(cal.test) == len(lab)
+    for v, n in (("A", 60), ("B", 40)):
+        got = (camp[cal.test] == v).sum()
+        assert got == round(cfg.run.calibration_share * n)
+
+
+def test_declared_age_columns_follow_the_catalogue():
+    from training.external import declared_age_columns
+
+    cols = ["account_age_days_asof", "volume_exchanges_30d", "cohort_signup_span_hours_30d"]
+    got = declared_age_columns(cols)
+    assert "account_age_days_asof" in got and "cohort_signup_span_hours_30d" in got
+    assert "volume_exchanges_30d" not in got
+
+
+def test_excluded_columns_carry_their_reason(cfg):
+    from training.external import excluded_columns
+
+    got = excluded_columns(
+        ["adoption_share_24h_30d", "volume_exchanges_30d"], cfg.run.excluded_features
+    )
+    assert list(got) == ["adoption_share_24h_30d"] and got["adoption_share_24h_30d"]
+
+
+def test_best_mcc_matches_a_brute_force_search():
+    from sklearn.metrics import matthews_corrcoef
+
+    from training.external import best_mcc
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    s = np.round(y * 0.6 + rng.random(300), 2)
+    brute = max(matthews_corrcoef(y, (s >= t).astype(int)) for t in np.unique(s))
+    assert best_mcc(y, s) == pytest.approx(brute)
