@@ -16,11 +16,15 @@ class ContractConfig(StrictModel):
     Attributes:
         enum_policy: "map" (a value outside an enumerated set becomes the set's
             catch-all or null, counted) or "violation" (refused / quarantined).
+        strict_engine: how strict mode checks the rules: "aggregate" (every rule
+            in one aggregate query, one scan per table) or "pandera" (a
+            pandera.ibis DataFrameSchema, one query per rule); same rules, same errors.
         example_rows: offending rows shown per broken rule.
         simhash_batch_rows: distinct prompts per batch when filling prompt_simhash.
     """
 
     enum_policy: Literal["map", "violation"] = "map"
+    strict_engine: Literal["aggregate", "pandera"] = "aggregate"
     example_rows: int = Field(5, ge=1, le=100)
     simhash_batch_rows: int = Field(100_000, ge=1_000)
 

@@ -74,25 +74,31 @@ def _check(
     on_error: str,
     qdir: Path | None,
 ) -> tuple[ibis.Table, TableReport]:
-    table_rules = rules.rules_for(typed.table, typed.cast_checked, cfg.enum_policy)
+    table_rules = rules.rules_for(typed.table, typed.cast_checked, cfg.enum_policy, typed.present)
     if on_error == "quarantine":
         return validate.quarantine(typed, table_rules, ctx, qdir)
-    return typed.wide, validate.check_strict(typed, table_rules, ctx, cfg.example_rows)
+    return typed.wide, validate.check_strict(
+        typed, table_rules, ctx, cfg.example_rows, cfg.strict_engine
+    )
 
 
 def _finish(
-    con: ibis.BaseBackend, accepted: ibis.Table, rep: TableReport, cfg: ContractConfig
+    con: ibis.BaseBackend,
+    accepted: ibis.Table,
+    rep: TableReport,
+    cfg: ContractConfig,
+    present: list[str],
 ) -> ibis.Table:
     """Select the contract columns, apply the enum policy, fill SimHash; fill the report."""
     table = rep.table
     base = accepted.select(*[c.name for c in TABLES[table]])
-    out, counts = map_enums(base, table, cfg.enum_policy)
+    out, counts = map_enums(base, table, cfg.enum_policy, present)
     if counts:
         row = base.aggregate(**counts).to_pyarrow().to_pylist()[0]
         rep.mapped = {k: int(v or 0) for k, v in row.items() if v}
         for col, n in rep.mapped.items():
             log.warning("%s.%s: %d value(s) outside the contract's set mapped", table, col, n)
-    if table == "events":
+    if table == "events" and "prompt" in present:
         out, rep.simhash_filled = fill_simhash(con, out, cfg.simhash_batch_rows)
     return out
 
@@ -181,7 +187,10 @@ def load_inputs(
     if violations:
         raise ContractError(violations)
 
-    out = {name: _finish(con, accepted[name], report.tables[name], cfg) for name in accepted}
+    out = {
+        name: _finish(con, accepted[name], report.tables[name], cfg, typed[name].present)
+        for name in accepted
+    }
     if out.get("labels") is not None:
         lab, acc = out["labels"], out["accounts"]
         stray = int(lab.filter(~lab.account_id.isin(acc.account_id)).count().execute())

@@ -30,8 +30,12 @@ log = logging.getLogger(__name__)
 _ids = itertools.count()
 
 
-def map_enums(t: ibis.Table, table: str, policy: str) -> tuple[ibis.Table, dict[str, ibis.Value]]:
+def map_enums(
+    t: ibis.Table, table: str, policy: str, present: list[str] | None = None
+) -> tuple[ibis.Table, dict[str, ibis.Value]]:
     """Apply the enum policy to a table of contract columns.
+
+    Columns absent from the source (``present``) are all null and skipped.
 
     Returns:
         (table with enumerated columns mapped when policy is "map", column ->
@@ -42,7 +46,7 @@ def map_enums(t: ibis.Table, table: str, policy: str) -> tuple[ibis.Table, dict[
         return t, counts
     repl = {}
     for c in TABLES[table]:
-        if not c.allowed:
+        if not c.allowed or (present is not None and c.name not in present):
             continue
         col = t[c.name]
         outside = col.notnull() & ~col.isin(list(c.allowed))

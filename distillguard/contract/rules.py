@@ -113,13 +113,16 @@ def _unknown_account(t: ibis.Table, ctx: Context) -> ibis.BooleanValue:
     )
 
 
-def rules_for(table: str, cast_checked: list[str], enum_policy: str) -> list[Rule]:
+def rules_for(
+    table: str, cast_checked: list[str], enum_policy: str, present: list[str] | None = None
+) -> list[Rule]:
     """The row-level rules of a table, in reason-priority order.
 
     Args:
         table: contract table name.
         cast_checked: columns whose source type needs a row-level cast check.
         enum_policy: "map" (values outside a set are mapped, no rule) or "violation".
+        present: columns found in the source (absent optional columns are all null).
 
     Returns:
         The rules; events' account rules need a Context with accounts filled in.
@@ -140,7 +143,7 @@ def rules_for(table: str, cast_checked: list[str], enum_policy: str) -> list[Rul
         out += [
             Rule(table, c.name, "allowed_values", _in_set(c.name, c.allowed))
             for c in cols
-            if c.allowed
+            if c.allowed and (present is None or c.name in present)
         ]
     if table == "events":
         out.append(Rule(table, "account_id", "account_quarantined", _account_quarantined))

@@ -40,7 +40,9 @@ def examples(typed: Typed, rule: Rule, ctx: Context, n: int) -> tuple[dict, ...]
             cols.append(t[raw].name(c))
     if rule.name == "campaign_required":
         cols.append(t.label)
-    rows = t.filter(rule.offending(t, ctx)).select(*cols).limit(n).to_pyarrow().to_pylist()
+    key = t[f"{RAW_PREFIX}{KEYS[typed.table]}"]
+    bad = t.filter(rule.offending(t, ctx)).order_by(key)
+    rows = bad.select(*cols).limit(n).to_pyarrow().to_pylist()
     return tuple(rows)
 
 
@@ -72,36 +74,70 @@ def _pandera_schema(typed: Typed, rules: list[Rule], ctx: Context, n: int):
     return pdi.DataFrameSchema(columns=columns, checks=checks, name=typed.table)
 
 
-def check_strict(typed: Typed, rules: list[Rule], ctx: Context, n: int) -> TableReport:
-    """Validate with pandera; raise ContractError naming every broken rule.
+def rule_counts(typed: Typed, rules: list[Rule], ctx: Context) -> tuple[int, dict[str, int]]:
+    """Rows read and offending rows per rule, in one aggregate query (one scan).
+
+    Returns:
+        (rows read, reason -> offending rows) for every rule.
+    """
+    t = typed.wide
+    metrics = {f"rule_{i}": r.offending(t, ctx).cast("int64").sum() for i, r in enumerate(rules)}
+    row = t.aggregate(n_read=t.count(), **metrics).to_pyarrow().to_pylist()[0]
+    return int(row["n_read"]), {r.reason: int(row[f"rule_{i}"] or 0) for i, r in enumerate(rules)}
+
+
+def _failed_by_pandera(typed: Typed, rules: list[Rule], ctx: Context, n: int) -> list[str]:
+    """Reasons of the rules pandera finds broken (one query per check)."""
+    schema = _pandera_schema(typed, rules, ctx, n)
+    import pandera.errors as pe
+
+    try:
+        schema.validate(typed.wide, lazy=True)
+    except pe.SchemaErrors as exc:
+        return [getattr(e.check, "name", None) or str(e.check) for e in exc.schema_errors]
+    return []
+
+
+def check_strict(
+    typed: Typed, rules: list[Rule], ctx: Context, n: int, engine: str = "aggregate"
+) -> TableReport:
+    """Check every rule; raise ContractError naming every broken one with example rows.
+
+    Args:
+        typed: the typed table.
+        rules: its rules.
+        ctx: lookup tables for the rules.
+        n: example rows per broken rule.
+        engine: "aggregate" (all rules in one scan) or "pandera" (a pandera.ibis
+            DataFrameSchema: dtypes plus one check, hence one scan, per rule).
 
     Returns:
         The table's report (everything read is accepted).
     """
-    schema = _pandera_schema(typed, rules, ctx, n)
-    import pandera.errors as pe
-
-    failed: list[str] = []
-    try:
-        schema.validate(typed.wide, lazy=True)
-    except pe.SchemaErrors as exc:
-        for err in exc.schema_errors:
-            name = getattr(err.check, "name", None) or str(err.check)
-            failed.append(name)
-    if failed:
-        by_reason = {r.reason: r for r in rules}
-        violations = []
+    by_reason = {r.reason: r for r in rules}
+    if engine == "pandera":
+        failed = _failed_by_pandera(typed, rules, ctx, n)
+        n_read = int(typed.wide.count().execute())
+        counts = {}
         for reason in failed:
+            r = by_reason.get(reason)
+            counts[reason] = (
+                int(typed.wide.filter(r.offending(typed.wide, ctx)).count().execute()) if r else 0
+            )
+    else:
+        n_read, all_counts = rule_counts(typed, rules, ctx)
+        counts = {k: v for k, v in all_counts.items() if v}
+    if counts:
+        violations = []
+        for reason, count in counts.items():
             r = by_reason.get(reason)
             if r is None:  # a pandera schema-level failure (dtype): cannot happen after typing
                 violations.append(Violation(typed.table, "*", reason))
                 continue
-            count = int(typed.wide.filter(r.offending(typed.wide, ctx)).count().execute())
             violations.append(
                 Violation(typed.table, r.column, r.name, count, examples(typed, r, ctx, n))
             )
         raise ContractError(violations)
-    n_read = int(typed.wide.count().execute())
     return TableReport(typed.table, read=n_read, accepted=n_read)
 
 

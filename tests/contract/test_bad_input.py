@@ -228,3 +228,30 @@ def test_enum_outside_set_maps_and_counts_under_map_policy(write):
     assert rep["events"].mapped == {"asn_kind": 1, "task_category": 2, "stop_reason": 1}
     assert rep["accounts"].mapped == {"tier": 1}
     assert rep["events"].accepted == rep["events"].read == 6
+
+
+def test_pandera_and_aggregate_engines_agree(write):
+    ev = replace(events_table(), "input_tokens", [1, -2, 3, -4, 5, 6], pa.int32())
+    ev = replace(ev, "model", ["m", "m", None, "m", "m", "m"])
+    ev = replace(ev, "account_id", ["a1", "a2", "a3", "a1", "nobody", "a2"])
+    lab = replace(labels_table(), "label", [1, 7], pa.int8())
+    paths = write(events=ev, labels=lab)
+    found = {}
+    for engine in ("aggregate", "pandera"):
+        with pytest.raises(ContractError) as info:
+            load_inputs(
+                paths["events"],
+                paths["accounts"],
+                paths["labels"],
+                config=ContractConfig(strict_engine=engine),
+            )
+        found[engine] = sorted(
+            (v.table, v.column, v.rule, v.count, v.examples) for v in info.value.violations
+        )
+    assert found["aggregate"] == found["pandera"]
+    assert {(t, c, r, n) for t, c, r, n, _ in found["pandera"]} == {
+        ("events", "input_tokens", "non_negative", 2),
+        ("events", "model", "not_null", 1),
+        ("events", "account_id", "unknown_account", 1),
+        ("labels", "label", "label_values", 1),
+    }
