@@ -127,6 +127,12 @@ class EvaluationConfig(StrictModel):
     baselines: BaselineConfig
 
 
+class UnlabelledConfig(StrictModel):
+    """Unlabelled snapshots (most accounts: never reviewed)."""
+
+    as_negative: bool
+
+
 class TrainConfig(StrictModel):
     """Everything `distillguard train` and `distillguard evaluate` need."""
 
@@ -134,6 +140,7 @@ class TrainConfig(StrictModel):
     target_fpr: float = Field(gt=0, lt=1)
     experiment: str
     snapshots: SnapshotConfig
+    unlabelled: UnlabelledConfig
     splits: SplitConfig
     tuning: TuningConfig
     lightgbm: LightGBMConfig

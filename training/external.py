@@ -77,6 +77,7 @@ class RunConfig(StrictModel):
     calibration_share: float = Field(gt=0, lt=1)
     neutral_created_at: AwareDatetime
     excluded_features: dict[str, str]
+    sensitivity_fprs: list[float] = Field(default_factory=list)
     shap_top: int = Field(ge=1)
     target_mcc: float = Field(gt=-1, le=1)
 
@@ -230,7 +231,9 @@ def fit_static(train_df: pd.DataFrame, cfg: TrainConfig, run: RunConfig, name: s
         categories,
         cfg.reference,
     )
+    neg = cal_margin[y_cal == 0]
     meta = {
+        "margin_thresholds_at_fpr": {f: threshold_at_fpr(neg, f) for f in run.sensitivity_fprs},
         "target_fpr": cfg.target_fpr,
         "params": {k: (v if isinstance(v, str) else float(v)) for k, v in params.items()},
         "internal_folds": [f.name for f in folds],
@@ -367,7 +370,13 @@ def _score_fold(model: DistillGuardModel, test: pd.DataFrame) -> dict[str, float
     y = test["label"].to_numpy().astype(int)
     proba = model.predict_proba(test)
     flag = model.flag(test).astype(int)
+    margin = model.margin(test)
+    other = {
+        f"mcc_at_val_fpr_{f:g}": float(matthews_corrcoef(y, (margin >= t).astype(int)))
+        for f, t in model.metadata.get("margin_thresholds_at_fpr", {}).items()
+    }
     return {
+        **other,
         "precision": float(precision_score(y, flag, zero_division=0)),
         "recall": float(recall_score(y, flag, zero_division=0)),
         "f1": float(f1_score(y, flag, zero_division=0)),

@@ -58,6 +58,21 @@ def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
     return _table(m[list(cols)].rename(columns=cols))
 
 
+def _sensitivity_table(res: ExternalResult, cfg: ExternalConfig) -> str:
+    titles = {fs.name: fs.title for fs in cfg.feature_sets}
+    cols = [c for c in res.metrics.columns if c.startswith("mcc_at_val_fpr_")]
+    m = res.metrics[["feature_set", "vendor", "mcc", *cols, "best_threshold_mcc"]].copy()
+    m["feature_set"] = m["feature_set"].map(titles)
+    names = {c: f"MCC, threshold at {c.rsplit('_', 1)[1]} validation FPR" for c in cols}
+    names.update(
+        feature_set="feature set",
+        vendor="held-out vendor",
+        mcc=f"MCC at target_fpr {cfg.train_config().target_fpr:g} (the result)",
+        best_threshold_mcc="MCC at the test-best threshold (diagnostic)",
+    )
+    return _table(m.rename(columns=names))
+
+
 def _summary(res: ExternalResult, cfg: ExternalConfig) -> str:
     lines = []
     for fs in cfg.feature_sets:
@@ -143,6 +158,14 @@ def render(res: ExternalResult, cfg: ExternalConfig, command: str, manifest: dic
         _metrics_table(res, cfg),
         "",
         _summary(res, cfg),
+        "",
+        "### Operating point: MCC at other thresholds, all chosen on the calibration humans",
+        "",
+        "Declared before they were measured (`run.sensitivity_fprs`); the first MCC column "
+        "is the result, the last one (threshold picked on the test set) only shows how much "
+        "is ranking and how much is where the threshold lands.",
+        "",
+        _sensitivity_table(res, cfg),
         "",
         "### Published figures on the same accounts (dataset README)",
         "",

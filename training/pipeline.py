@@ -51,6 +51,11 @@ class FitReport:
     cal_margin: np.ndarray  # final booster's margin on calibration.test
     campaign_recall: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    @property
+    def reviewed(self) -> np.ndarray:
+        """Mask over calibration.test: reviewed (labelled) rows, the ones metrics use."""
+        return ~self.data["presumed"].to_numpy(dtype=bool)[self.calibration.test]
+
 
 def _check(df: pd.DataFrame) -> None:
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -66,6 +71,24 @@ def _check(df: pd.DataFrame) -> None:
     lab = df["label"]
     if (lab == 1).sum() == 0 or (lab == 0).sum() == 0:
         raise ValueError("training snapshots: need labelled positives and negatives")
+
+
+def label_frame(train_df: pd.DataFrame, cfg: TrainConfig) -> pd.DataFrame:
+    """Labelled snapshots plus, when configured, unlabelled ones as presumed legitimate.
+
+    Adds a boolean ``presumed`` column; presumed rows get label 0, no campaign, and
+    ``labelled_at = as_of`` (known as soon as they exist). Positional index.
+    """
+    df = train_df.copy()
+    unl = df["label"].isna()
+    df["presumed"] = unl.to_numpy()
+    if cfg.unlabelled.as_negative:
+        df.loc[unl, "label"] = 0.0
+        df.loc[unl, "labelled_at"] = pd.to_datetime(df.loc[unl, "as_of"], utc=True)
+        df.loc[unl, "campaign_id"] = None
+    else:
+        df = df[~unl]
+    return df.reset_index(drop=True)
 
 
 def platt(margin: np.ndarray, y: np.ndarray) -> PlattCalibrator:
@@ -132,14 +155,15 @@ def fit_with_report(
         metadata: extra metadata stored on the model (feature-set version, window, ...).
     """
     _check(train_df)
-    data = train_df[train_df["label"].notna()].reset_index(drop=True)
+    data = label_frame(train_df, cfg)
     y = data["label"].to_numpy().astype(int)
-    names = feature_columns(data)
+    names = [c for c in feature_columns(train_df) if c != "presumed"]
     categories = categorical_levels(data, names)
     X = prepare_frame(data, names, categories)
     log.info(
-        "fit: %d labelled snapshots (%d positive, %d campaigns), %d features",
+        "fit: %d snapshots (%d presumed legitimate, %d positive, %d campaigns), %d features",
         len(data),
+        int(data["presumed"].sum()),
         int(y.sum()),
         data.loc[y == 1, "campaign_id"].nunique(),
         len(names),
@@ -174,8 +198,9 @@ def fit_with_report(
     cal_margin = np.asarray(booster.predict(X.iloc[cal.test], raw_score=True))
     y_cal = y[cal.test]
     calibrator = platt(cal_margin, y_cal)
-    margin_thr = decision_threshold(cal_margin[y_cal == 0], cfg.target_fpr)
-    n_neg = int((y_cal == 0).sum())
+    reviewed = ~data["presumed"].to_numpy(dtype=bool)[cal.test]
+    margin_thr = decision_threshold(cal_margin[(y_cal == 0) & reviewed], cfg.target_fpr)
+    n_neg = int(((y_cal == 0) & reviewed).sum())
     if n_neg * cfg.target_fpr < 1:
         log.warning(
             "threshold: %d legitimate calibration snapshots resolve FPR only to %.2g (target %g)",
@@ -187,7 +212,7 @@ def fit_with_report(
     reference = build_reference(
         X.iloc[cal.train], y[cal.train], train_rows["campaign_id"], categories, cfg.reference
     )
-    cal_metrics = summary(y_cal, cal_margin, [cfg.target_fpr, 0.01])
+    cal_metrics = summary(y_cal[reviewed], cal_margin[reviewed], [cfg.target_fpr, 0.01])
     meta = {
         "target_fpr": cfg.target_fpr,
         "seed": cfg.seed,
@@ -198,6 +223,8 @@ def fit_with_report(
         "n_train": len(cal.train),
         "n_train_positive": int(y[cal.train].sum()),
         "n_calibration": len(cal.test),
+        "n_calibration_reviewed_legit": n_neg,
+        "n_train_presumed": int(data["presumed"].to_numpy()[cal.train].sum()),
         "n_calibration_positive": int(y_cal.sum()),
         "calibration": {"method": "platt", "a": calibrator.a, "b": calibrator.b},
         "calibration_metrics": cal_metrics,

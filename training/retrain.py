@@ -96,17 +96,19 @@ def log_artifacts(report: FitReport, cfg: TrainConfig, out: Path) -> dict[str, f
     import mlflow
 
     model, d, cal = report.model, report.data, report.calibration
-    y = d["label"].to_numpy().astype(int)[cal.test]
+    y_all = d["label"].to_numpy().astype(int)[cal.test]
     rows = d.iloc[cal.test]
-    prob = model.calibrator(report.cal_margin)
-    flagged = report.cal_margin >= model.margin_threshold
-    curves = {"calibration split": (y, report.cal_margin)}
+    rev = report.reviewed
+    y, margin = y_all[rev], report.cal_margin[rev]
+    flagged = margin >= model.margin_threshold
+    curves = {"calibration split (reviewed)": (y, margin)}
     for f in report.folds:
         if f.name in report.tuning.fold_margins:
             curves[f.name] = (d["label"].to_numpy()[f.test], report.tuning.fold_margins[f.name])
     plots.pr_roc(curves, out)
-    if len(np.unique(y)) == 2:
-        plots.calibration(y, prob, out / "calibration.png")
+    if len(np.unique(y_all)) == 2:
+        # population calibration: reviewed and presumed-legitimate snapshots
+        plots.calibration(y_all, model.calibrator(report.cal_margin), out / "calibration.png")
     counts = confusion(y, flagged)
     plots.confusion(counts, out / "confusion_at_threshold.png", "calibration split at threshold")
     (out / "confusion_at_threshold.json").write_text(json.dumps(counts, indent=2))
@@ -127,9 +129,7 @@ def log_artifacts(report: FitReport, cfg: TrainConfig, out: Path) -> dict[str, f
             hours, out / "time_to_detection.png", "time to detection (held-out campaigns)"
         )
     mlflow.log_artifacts(str(out))
-    metrics = {
-        f"calibration_{k}": v for k, v in summary(y, report.cal_margin, [0.001, 0.01]).items()
-    }
+    metrics = {f"calibration_{k}": v for k, v in summary(y, margin, [0.001, 0.01]).items()}
     metrics.update({f"calibration_{k}": float(v) for k, v in counts.items()})
     all_hours = np.concatenate(list(hours.values())) if hours else np.array([])
     if len(all_hours) and np.isfinite(all_hours).any():
@@ -202,14 +202,19 @@ def retrain(
         )
         with tempfile.TemporaryDirectory() as tmp:
             mlflow.log_metrics(log_artifacts(report, cfg, Path(tmp)))
-        info = registry.log_model(model, report.data.iloc[report.calibration.test])
+        gate_rows = report.data.iloc[report.calibration.test][report.reviewed]
+        info = registry.log_model(model, gate_rows)
         version = registry.register(info.model_uri, tags={"run_id": run.info.run_id, **tags})
         champion, champ_version = None, registry.champion_version()
         if champ_version is not None:
             champion, champ_version = registry.load_champion()
-        gate_rows = report.data.iloc[report.calibration.test]
         decision = decide(
-            report.cal_margin, gate_rows, report.campaign_recall, cfg, champion, champ_version
+            report.cal_margin[report.reviewed],
+            gate_rows,
+            report.campaign_recall,
+            cfg,
+            champion,
+            champ_version,
         )
         registry.apply_gate(version, decision.promote, decision.reasons, decision.metrics)
         mlflow.set_tags(

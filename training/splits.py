@@ -71,6 +71,7 @@ def make_split(
     held_out: Iterable[str] = (),
     test_end: pd.Timestamp | None = None,
     legit_test_share: float | None = None,
+    include_presumed: bool = False,
     name: str = "",
 ) -> Split:
     """Build one split of labelled snapshots at `cutoff`.
@@ -84,6 +85,8 @@ def make_split(
             positives (other campaigns' snapshots in the window are on neither side).
         test_end: end of the test window (exclusive); None = open.
         legit_test_share: override of cfg.legit_test_share.
+        include_presumed: put presumed-legitimate (unlabelled, column ``presumed``) rows on the
+            test side too (calibration only; never for measuring recall or FPR).
         name: a label for logs and reports.
 
     Returns:
@@ -106,6 +109,8 @@ def make_split(
     if held:
         pos &= campaign.isin(held).to_numpy()
     neg = labelled & (label == 0) & (_unit_hash(orgs, seed) < share)
+    if "presumed" in df and not include_presumed:
+        neg &= ~df["presumed"].to_numpy(dtype=bool)
     test_mask = in_window & (pos | neg)
 
     test_accounts = set(df["account_id"].to_numpy()[test_mask])
@@ -150,6 +155,8 @@ def is_usable(df: pd.DataFrame, split: Split, cfg: SplitConfig) -> bool:
     """Whether both sides have enough positives and negatives to fit and measure."""
     ytr = df["label"].to_numpy()[split.train]
     yte = df["label"].to_numpy()[split.test]
+    if "presumed" in df:
+        yte = yte[~df["presumed"].to_numpy(dtype=bool)[split.test]]
     return (
         (ytr == 1).sum() >= cfg.min_train_positives
         and (ytr == 0).sum() >= cfg.min_test_negatives
@@ -223,4 +230,4 @@ def calibration_split(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> Split:
     """The final model's split: train before a time quantile, calibrate/threshold after it."""
     t = pd.to_datetime(df.loc[df["label"].notna(), "as_of"], utc=True)
     cutoff = t.quantile(cfg.calibration_quantile)
-    return make_split(df, cutoff, cfg, seed, name="calibration")
+    return make_split(df, cutoff, cfg, seed, include_presumed=True, name="calibration")

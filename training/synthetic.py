@@ -19,6 +19,7 @@ def synthetic_snapshots(
     offsets_days: tuple[int, ...] = (1, 3, 7, 14),
     seed: int = 0,
     start: str = "2026-03-01",
+    unlabelled_share: float = 0.0,
 ) -> pd.DataFrame:
     """Snapshots of legitimate accounts and campaign members with a planted signal.
 
@@ -31,6 +32,8 @@ def synthetic_snapshots(
         offsets_days: snapshot days after each account's first request.
         seed: random seed.
         start: first day (UTC).
+        unlabelled_share: share of legitimate accounts left unlabelled (label NaN), and half
+            that share of campaign members (members nobody has found yet).
 
     Returns:
         Frame with account_id, as_of, first_seen, label, campaign_id, labelled_at, org_id,
@@ -90,4 +93,13 @@ def synthetic_snapshots(
     choice = np.where(pos, rng.choice(5, n, p=p_camp / p_camp.sum()), rng.choice(5, n, p=p_legit))
     out["client_kind_7d"] = pd.Categorical(clients[choice])
     out["top_model_7d"] = pd.Categorical(rng.choice(["m1", "m2", "m3"], n))
+    if unlabelled_share > 0:
+        acct = out["account_id"].to_numpy()
+        ids = np.unique(acct)
+        u = dict(zip(ids, rng.random(len(ids)), strict=True))
+        share = np.where(out["label"] == 1, unlabelled_share / 2, unlabelled_share)
+        hide = np.array([u[a] for a in acct]) < share
+        out.loc[hide, "label"] = np.nan
+        out.loc[hide, "campaign_id"] = None
+        out.loc[hide, "labelled_at"] = pd.NaT
     return out.sort_values(["as_of", "account_id"]).reset_index(drop=True)

@@ -32,5 +32,7 @@ def cfg() -> TrainConfig:
 
 @pytest.fixture(scope="session")
 def snaps():
-    """Planted-signal snapshots: 4 campaigns, about 3,300 labelled snapshots."""
-    return synthetic_snapshots(n_legit=700, campaign_size=40, signal=2.5, seed=1)
+    """Planted-signal snapshots: 4 campaigns, ~3,300 snapshots, 40% of legitimate unlabelled."""
+    return synthetic_snapshots(
+        n_legit=700, campaign_size=40, signal=2.5, seed=1, unlabelled_share=0.4
+    )

@@ -22,8 +22,8 @@ def _register(model, rows) -> str:
 
 def test_worse_model_does_not_take_the_alias(snaps, cfg, mlruns_tmp):
     good = fit_with_report(snaps, cfg)
-    gate_rows = good.data.iloc[good.calibration.test]
-    first = decide(good.cal_margin, gate_rows, good.campaign_recall.iloc[:0], cfg)
+    gate_rows = good.data.iloc[good.calibration.test][good.reviewed]
+    first = decide(good.cal_margin[good.reviewed], gate_rows, good.campaign_recall.iloc[:0], cfg)
     assert first.promote
     v1 = _register(good.model, gate_rows)
     registry.apply_gate(v1, first.promote, first.reasons, first.metrics)
