@@ -11,6 +11,7 @@ below the value.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -121,6 +122,15 @@ class FeatureName:
     window: str | None
 
     @property
+    def stem(self) -> str:
+        """The name without its window: ``cadence_iat_cv`` for ``cadence_iat_cv_7d``."""
+        return (
+            "_".join((self.family, *self.words))
+            if self.family != "feature"
+            else "_".join(self.words)
+        )
+
+    @property
     def statistic(self) -> str:
         """The statistic's words joined by spaces."""
         return " ".join(self.words)
@@ -128,7 +138,7 @@ class FeatureName:
     @property
     def window_phrase(self) -> str:
         """``over the last 7 days`` for ``7d``; empty where the name has no window."""
-        if not self.window:
+        if not self.window or self.window == "asof":
             return ""
         n, unit = WINDOW_RE.match(self.window).groups()
         count = int(n)
@@ -140,7 +150,8 @@ def parse_feature_name(name: str) -> FeatureName:
     parts = [p for p in name.lower().split("_") if p]
     if not parts:
         raise ValueError("empty feature name")
-    window = parts[-1] if len(parts) > 1 and WINDOW_RE.match(parts[-1]) else None
+    last = parts[-1]
+    window = last if len(parts) > 1 and (WINDOW_RE.match(last) or last == "asof") else None
     body = parts[:-1] if window else parts
     family, words = (body[0], tuple(body[1:])) if len(body) > 1 else ("feature", tuple(body))
     return FeatureName(name=name, family=family, words=words, window=window)
@@ -241,7 +252,10 @@ def format_value(value: object, kind: str = "number") -> str:
 
 
 def value_kind(fn: FeatureName) -> str:
-    """share, count or number, from the statistic's words."""
+    """share, count or number: the curated kind, else from the statistic's words."""
+    curated = phrases().get(fn.stem)
+    if curated is not None:
+        return "number" if curated[0] == "category" else curated[0]
     w = set(fn.words)
     if w & {"share", "frac", "pct", "rate"} and not w & {"per"}:
         return "share"
@@ -295,7 +309,7 @@ def comparison(value: object, ref: Mapping | None, kind: str) -> str:
         return "; ".join(parts)
     median = _ref_get(ref, "median", "p50")
     if median is not None:
-        parts.append(f"the median account: {format_value(median, kind)}")
+        parts.append(f"the median legitimate account: {format_value(median, kind)}")
     rank = legit_rank(value, ref)
     rank = None if rank is None else round(rank, 6)
     if rank is not None and (rank >= 0.9 or rank <= 0.1):
@@ -304,6 +318,44 @@ def comparison(value: object, ref: Mapping | None, kind: str) -> str:
         else:
             parts.append(f"lower than {_pct(min(1 - rank, 0.999))} of legitimate accounts")
     return "; ".join(parts)
+
+
+# ---------------------------------------------------------------- curated sentences
+
+
+@functools.cache
+def phrases() -> dict[str, tuple[str, str]]:
+    """Curated sentences: stem -> (value kind, text with {v}), from configs/score.yaml phrases."""
+    from scoring.config import load_score_config
+
+    return {k: (v[0], v[1]) for k, v in load_score_config().phrases.items()}
+
+
+def _rarity(fn: FeatureName, value: object, val: str) -> str | None:
+    """``infra_tls_rarity``: -log10(share of accounts using the value) back to a share."""
+    if fn.family != "infra" or "rarity" not in fn.words or isinstance(value, str):
+        return None
+    thing = plain_words(tuple(w for w in fn.words if w != "rarity"))
+    if _is_missing(value):
+        return f"rarity of its {thing} was missing"
+    share = 10 ** -float(value)
+    return f"its {thing} are rare: each is used by {_pct(share)} of active accounts on average"
+
+
+def _has_org(fn: FeatureName, value: object, val: str) -> str | None:
+    if fn.stem != "account_has_org" or _is_missing(value) or isinstance(value, str):
+        return None
+    return "it belongs to an organisation" if float(value) >= 0.5 else "it has no organisation"
+
+
+def _curated(fn: FeatureName, value: object, val: str) -> str | None:
+    entry = phrases().get(fn.stem)
+    if entry is None:
+        return None
+    kind, text = entry
+    if kind == "category" and not isinstance(value, str) and not _is_missing(value):
+        return None
+    return text.format(v=format_value(value, "number" if kind == "category" else kind))
 
 
 # ---------------------------------------------------------------- templates
@@ -354,7 +406,24 @@ def _generic_template(fn: FeatureName, value: object, val: str) -> str:
     return f"{family}: {subject} was {val}"
 
 
-TEMPLATES: tuple[Template, ...] = (_shared_template, _share_template)
+TEMPLATES: tuple[Template, ...] = (
+    _has_org,
+    _rarity,
+    _curated,
+    _shared_template,
+    _share_template,
+)
+
+
+def _singular(text: str) -> str:
+    """``1 other accounts`` -> ``1 other account``, ``1 countries`` -> ``1 country``."""
+
+    def fix(m: re.Match) -> str:
+        word = m[3]
+        word = word[:-3] + "y" if word.endswith("ies") else word[:-1]
+        return f"{m[1]}{m[2] or ''}{word}"
+
+    return re.sub(r"(?<![\d.,])(1 )(other |distinct |different )?([a-z]+s)\b", fix, text)
 
 
 def sentence(name: str, value: object, reference: Mapping | None = None) -> str:
@@ -385,7 +454,7 @@ def sentence(name: str, value: object, reference: Mapping | None = None) -> str:
     cmp = comparison(value, reference, kind)
     if cmp:
         text = f"{text}; {cmp}"
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _singular(re.sub(r"\s+", " ", text).strip())
     return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 from pydantic import Field, field_validator
@@ -81,6 +82,7 @@ class ScoreConfig(StrictModel):
     drift: DriftConfig
     rings: RingsConfig
     review: ReviewConfig
+    phrases: dict[str, tuple[Literal["share", "count", "number", "category"], str]]
 
     _check_window = field_validator("window", "as_of_future_tolerance")(_duration)
 

@@ -28,9 +28,10 @@ def flags_table(result: ScoreResult, top: int, reasons: int) -> Table:
     """The top `top` flags with their first `reasons` reasons."""
     s = result.scores
     fl = s[s["flagged"]].sort_values("rank").head(top)
+    n = int(s["flagged"].sum())
     t = Table(
-        title=f"Top {len(fl)} of {int(s['flagged'].sum()):,} flags as of {result.as_of:%Y-%m-%d %H:%M}"
-        f" UTC (model v{result.model_version})",
+        title=f"Top {len(fl)} of {n:,} flags as of {result.as_of:%Y-%m-%d %H:%M} UTC"
+        f" (model v{result.model_version})",
         show_lines=True,
         title_justify="left",
     )

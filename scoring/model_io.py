@@ -72,19 +72,15 @@ def load_model(uri: str | None = None):
     Raises:
         ModelLoadError: bad URI or nothing registered there.
     """
-    import mlflow
+    from models import registry
 
     uri = uri or tracking.champion_uri()
     name, version = resolve_version(uri)
     if uri == tracking.champion_uri():
         try:
-            from models.registry import load_champion
-        except ImportError:
-            load_champion = None
-        if load_champion is not None:
-            model, v = load_champion()
-            return model, str(v)
-    pinned = f"models:/{name}/{version}"
+            model, version = registry.load_champion()
+        except LookupError as exc:
+            raise ModelLoadError(str(exc)) from exc
+        return _detector(model), str(version)
     log.info("loading %s (version %s)", uri, version)
-    pyfunc = mlflow.pyfunc.load_model(pinned)
-    return _detector(pyfunc.unwrap_python_model()), version
+    return _detector(registry.load_model(f"models:/{name}/{version}")), version

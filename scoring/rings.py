@@ -26,6 +26,7 @@ KIND_LABELS = {
     "payment_fingerprint": "payment instrument",
     "signup_wave": "sign-up wave",
     "prompt_template": "prompt template",
+    "prompt_band": "prompt template",
 }
 RING_COLUMNS = [
     "ring_id",

@@ -23,7 +23,9 @@ def command(
     model: str | None = typer.Option(
         None, "--model", help="Registry URI (default models:/distillguard@champion)."
     ),
-    config: Path | None = typer.Option(None, "--config", help="Scoring config (configs/score.yaml)."),
+    config: Path | None = typer.Option(
+        None, "--config", help="Scoring config (default configs/score.yaml)."
+    ),
     review: bool = typer.Option(True, "--review/--no-review", help="Log the MLflow review run."),
 ) -> None:
     """Score accounts: features as of T -> calibrated score, flag, rank, SHAP reasons, rings."""

@@ -143,30 +143,74 @@ def reference_of(df: pd.DataFrame, y: np.ndarray) -> dict:
     }
 
 
-def train_tiny_model(df: pd.DataFrame, y: np.ndarray, flag_quantile: float = 0.9):
+def train_tiny_model(
+    df: pd.DataFrame,
+    y: np.ndarray,
+    flag_quantile: float = 0.9,
+    features: list[str] | None = None,
+    reference: dict | None = None,
+):
     """A DistillGuardModel around a 30-tree booster; threshold at `flag_quantile` of margins."""
-    from models.detector import DistillGuardModel, PlattCalibrator, prepare_frame
+    from models.detector import (
+        DistillGuardModel,
+        PlattCalibrator,
+        categorical_levels,
+        prepare_frame,
+    )
 
-    cats = {"account_payment_kind": ["card", "invoice", "prepaid_card"]}
-    X = prepare_frame(df, FEATURES, cats)
+    features = features or list(FEATURES)
+    cats = categorical_levels(df, features)
+    X = prepare_frame(df, features, cats)
     booster = lgb.train(
-        {"objective": "binary", "num_leaves": 7, "verbose": -1, "seed": 0, "num_threads": 1},
+        {"objective": "binary", "num_leaves": 7, "verbose": -1, "seed": 0, "num_threads": 1,
+         "min_data_in_leaf": 5},
         lgb.Dataset(X, y),
         num_boost_round=30,
     )
     margin = booster.predict(X, raw_score=True)
     m_thr = float(np.quantile(margin, flag_quantile))
+    if y.sum() and margin[y == 1].min() > margin[y == 0].max():  # separable: flag exactly y == 1
+        m_thr = float(margin[y == 1].min())
     cal = PlattCalibrator(a=1.0, b=0.0)
     return DistillGuardModel(
         booster=booster,
         calibrator=cal,
         threshold=float(cal(np.array([m_thr]))[0]),
         margin_threshold=m_thr,
-        feature_names=list(FEATURES),
+        feature_names=features,
         categories=cats,
         metadata={"window": "7d", "feature_set_version": "test"},
-        reference=reference_of(df, y),
+        reference=reference if reference is not None else reference_of(df, y),
     )
+
+
+@pytest.fixture(scope="session")
+def planted_model(tmp_path_factory):
+    """A tiny model trained on build_features of the planted world (ring members = 1)."""
+    from distillguard.contract import load_inputs
+    from features import build_features
+    from features.catalogue import feature_columns
+    from training.config import ReferenceConfig
+    from training.reference import build_reference
+
+    d = tmp_path_factory.mktemp("planted")
+    events, accounts = make_world()
+    events.to_parquet(d / "events.parquet")
+    accounts.to_parquet(d / "accounts.parquet")
+    inputs = load_inputs(d / "events.parquet", d / "accounts.parquet")
+    feats = build_features(inputs, AS_OF, window="7d")
+    y = feats["account_id"].str.startswith("ring").to_numpy().astype(int)
+    from models.detector import categorical_levels, prepare_frame
+
+    cols = feature_columns(feats)
+    cats = categorical_levels(feats, cols)
+    ref = build_reference(
+        prepare_frame(feats, cols, cats), y,
+        pd.Series(np.where(y == 1, "camp-planted", None)), cats,
+        ReferenceConfig(n_bins=10, max_levels=10),
+    )
+    model = train_tiny_model(feats, y, flag_quantile=0.9, features=cols, reference=ref)
+    return model, feats
 
 
 @pytest.fixture(scope="session")
@@ -193,11 +237,89 @@ def score_cfg():
     )
 
 
-@pytest.fixture
-def planted(tmp_path) -> dict[str, Path]:
-    """The planted world written as contract Parquet files."""
+@pytest.fixture(scope="session")
+def planted(tmp_path_factory) -> dict[str, Path]:
+    """The planted world written as contract Parquet files, and a fast scoring config."""
+    import yaml
+
+    from scoring.config import DEFAULT_PATH
+
+    d = tmp_path_factory.mktemp("planted-files")
     events, accounts = make_world()
-    e, a = tmp_path / "events.parquet", tmp_path / "accounts.parquet"
+    e, a = d / "events.parquet", d / "accounts.parquet"
     events.to_parquet(e)
     accounts.to_parquet(a)
-    return {"events": e, "accounts": a}
+    cfg = yaml.safe_load(DEFAULT_PATH.read_text())
+    cfg["review"] |= {"waterfalls": 3, "beeswarm_max_rows": 100}
+    (d / "score.yaml").write_text(yaml.safe_dump(cfg))
+    return {"events": e, "accounts": a, "config": d / "score.yaml"}
+
+
+def register_champion(model, X_example: pd.DataFrame) -> str:
+    """Log `model` through models.registry in the current store and give it the champion alias."""
+    import mlflow
+
+    from distillguard import tracking
+    from models import registry
+
+    exp = tracking.experiment("training")
+    with mlflow.start_run(experiment_id=exp):
+        info = registry.log_model(model, X_example)
+    version = registry.register(info.model_uri)
+    registry.apply_gate(version, True, ["test"], {})
+    return version
+
+
+@pytest.fixture(scope="session")
+def store_templates(tmp_path_factory, planted_model):
+    """Two MLflow stores made once per session: empty (initialised) and with a champion.
+
+    Initialising a SQLite store costs ~10 s here, so tests copy these instead.
+    """
+    import os
+
+    from distillguard import tracking
+
+    old = os.environ.get("DISTILLGUARD_MLRUNS")
+    out = {}
+    try:
+        for kind in ("empty", "champion"):
+            d = tmp_path_factory.mktemp(f"store-{kind}") / "mlruns"
+            os.environ["DISTILLGUARD_MLRUNS"] = str(d)
+            if kind == "empty":
+                tracking.experiment("training")
+            else:
+                (d / "artifacts").mkdir(parents=True)
+                _copy_store(out["empty"], d, db_only=True)
+                model, feats = planted_model
+                out["version"] = register_champion(model, feats)
+            out[kind] = d
+    finally:
+        if old is None:
+            os.environ.pop("DISTILLGUARD_MLRUNS", None)
+        else:
+            os.environ["DISTILLGUARD_MLRUNS"] = old
+    return out
+
+
+def _copy_store(src: Path, dst: Path, db_only: bool = False) -> None:
+    import shutil
+
+    if db_only:
+        shutil.copy2(src / "mlflow.db", dst / "mlflow.db")
+    else:
+        shutil.copytree(src, dst, dirs_exist_ok=True)
+
+
+@pytest.fixture
+def empty_store(mlruns_tmp, store_templates) -> Path:
+    """A private, initialised MLflow store with no model registered."""
+    _copy_store(store_templates["empty"], mlruns_tmp)
+    return mlruns_tmp
+
+
+@pytest.fixture
+def registered(mlruns_tmp, store_templates, planted_model):
+    """A private store where the planted-world model is models:/distillguard@champion."""
+    _copy_store(store_templates["champion"], mlruns_tmp)
+    return {"model": planted_model[0], "version": store_templates["version"], "store": mlruns_tmp}

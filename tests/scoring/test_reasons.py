@@ -7,27 +7,27 @@ import pytest
 
 from models.reasons import is_well_formed, legit_rank, parse_feature_name, sentence
 
-from .conftest import FEATURES, feature_table, reference_of
-
 
 def test_share_sentence_names_the_share_and_the_median():
     s = sentence("content_coding_agentic_share_7d", 0.93, {"median": 0.31})
     assert s.startswith("93% of exchanges were coding or agentic")
-    assert "the median account: 31%" in s
+    assert "the median legitimate account: 31%" in s
     assert "over the last 7 days" in s
 
 
 def test_cohort_sentence_counts_other_accounts():
     s = sentence("cohort_payment_shared_7d", 41, {"median": 0.0})
     assert s.startswith("Shares a payment instrument with 41 other accounts")
-    assert sentence("cohort_payment_shared_7d", 1, None).startswith(
-        "Shares a payment instrument with 1 other account "
+    assert sentence("cohort_payment_accounts_asof", 1, None) == (
+        "Shares a payment instrument with 1 other account."
     )
+    one = sentence("infra_distinct_countries_7d", 1, None)
+    assert one.startswith("It connected from 1 country ")
 
 
 def test_generic_fallback_expands_abbreviations():
-    s = sentence("cadence_iat_cv_7d", 0.12, {"median": 1.4})
-    assert "coefficient of variation of time between requests" in s
+    s = sentence("cadence_iat_p90_7d", 0.12, {"median": 1.4})  # not in the curated phrases
+    assert "90th percentile of time between requests" in s
     assert "0.12" in s and "1.40" in s
     assert "_" not in s
 
@@ -74,21 +74,26 @@ def test_names_parse_and_read_well(name):
         assert is_well_formed(s), s
 
 
-def test_every_catalogue_feature_reads_well():
-    """Every feature the model can see gets a well-formed sentence (catalogue once it exists)."""
-    try:
-        from features.catalogue import CATALOGUE  # noqa: F401
+def test_every_catalogue_feature_reads_well(planted_model):
+    """Every feature of the catalogue gets a well-formed sentence, with real reference stats."""
+    from features.catalogue import all_specs
+    from models.reasons import phrases
 
-        names = [f.name if hasattr(f, "name") else str(f) for f in CATALOGUE]
-    except ImportError:
-        names = []
-    names = names or FEATURES
-    df, y = feature_table(400, 40)
-    ref = reference_of(df, y)["features"]
-    for name in names:
-        for value in (0.0, 0.07, 0.93, 17.0, "prepaid_card", float("nan")):
-            s = sentence(name, value, ref.get(name))
+    model, feats = planted_model
+    specs = all_specs()
+    assert len(specs) > 50
+    for spec in specs:
+        name = spec.name.format(w="7d")
+        ref = model.reference["features"].get(name)
+        values = list(spec.categories[:2]) if spec.categories else [0.0, 0.07, 1.0, 17.0]
+        if name in feats:
+            values.append(feats[name].iloc[0])
+        for value in [*values, None]:
+            s = sentence(name, value, ref)
             assert is_well_formed(s), (name, value, s)
+    stems = {parse_feature_name(s.name.format(w="7d")).stem for s in specs}
+    assert stems - set(phrases()) <= {"account_has_org", "infra_tls_rarity",
+                                      "infra_header_rarity", "infra_user_agent_rarity"}
 
 
 def test_well_formed_rejects_code_leftovers():
