@@ -49,8 +49,14 @@ class Inputs:
 
 
 def _materialise(con: ibis.BaseBackend, expr: ibis.Table, stem: str) -> ibis.Table:
-    """Store a small table in the backend once, so lookups do not recompute it."""
-    return con.create_table(f"dg_{stem}_{next(_ids)}", expr)
+    """Store a small table in the backend once, so lookups do not recompute it.
+
+    DuckDB: an in-memory table. Other backends (Spark): ``expr.cache()``, never a
+    managed table (Spark would write it under ./spark-warehouse).
+    """
+    if con.name == "duckdb":
+        return con.create_table(f"dg_{stem}_{next(_ids)}", expr)
+    return expr.cache()
 
 
 def _duplicate_keys(con: ibis.BaseBackend, typed: read.Typed) -> ibis.Table:

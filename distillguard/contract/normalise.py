@@ -91,9 +91,11 @@ def fill_simhash(
         col = batch.column(0)
         parts.append(pa.table({"prompt": col, "fill_simhash": simhash_many(col)}))
     filled = pa.concat_tables(parts) if parts else pa.table({"prompt": [], "fill_simhash": []})
-    name = f"dg_simhash_fill_{next(_ids)}"
     # ibis 12 + duckdb 2.0: create_table from a bare pyarrow table fails; a memtable works.
-    lookup = con.create_table(name, ibis.memtable(filled))
+    # Spark: the memtable becomes a temporary view (no managed table on disk).
+    lookup = ibis.memtable(filled)
+    if con.name == "duckdb":
+        lookup = con.create_table(f"dg_simhash_fill_{next(_ids)}", lookup)
     log.info("prompt_simhash: computed for %d rows (%d distinct prompts)", n, filled.num_rows)
     cols = [c.name for c in TABLES["events"]]
     joined = events.left_join(lookup, events.prompt == lookup.prompt)
