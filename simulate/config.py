@@ -185,6 +185,7 @@ class Traffic(StrictModel):
     input_tokens: dict[str, float]
     output_tokens: dict[str, float]
     context_growth: float  # share of previous turns' tokens carried as context
+    account_rate_sigma: float  # per-account log-normal spread of elicitation / paraphrase rates
     max_tokens: dict[str, float]  # output cap per task category
     rate_limit_rpm: dict[str, int]
     error_400_rate: float

@@ -18,6 +18,7 @@ import pandas as pd
 
 from distillguard.config import CONFIGS, StrictModel, load_config
 from simulate.hardness import RATE_RULES, STATISTICS, account_stats, hardness
+from simulate.signal import BEHAVIOURAL, behavioural_stats, multi_feature_auc
 
 log = logging.getLogger(__name__)
 HARDNESS_CONFIG = CONFIGS / "world" / "hardness.yaml"
@@ -30,6 +31,8 @@ class HardnessConfig(StrictModel):
     max_rate_recall: float
     max_auc: float
     campaigns: list[str]
+    signal_model: dict[str, float | int]  # LightGBM parameters of the multi-feature check
+    signal_folds: int
 
 
 def load_hardness_config(path: str | Path = HARDNESS_CONFIG) -> HardnessConfig:
@@ -152,6 +155,9 @@ def write_report(world: str | Path, out: str | Path, cfg: HardnessConfig | None 
     h = hardness(stats, cfg.fpr)
     acc = acceptance(stats, cfg)
     plots = _plots(stats, world, out, manifest)
+    signal = multi_feature_auc(
+        behavioural_stats(world), dict(cfg.signal_model), cfg.signal_folds, manifest["seed"]
+    )
 
     sizes = []
     group = stats["campaign_id"].fillna(stats["archetype"])
@@ -211,6 +217,14 @@ def write_report(world: str | Path, out: str | Path, cfg: HardnessConfig | None 
         "",
         "![raw statistics](raw_statistics.png)",
         "",
+        "## ... and yet there is a signal",
+        "",
+        "Behavioural per-account statistics (" + ", ".join(BEHAVIOURAL) + ") combined by a "
+        f"small LightGBM under {cfg.signal_folds}-fold account-level cross-validation (a world "
+        "diagnostic, not the product's model), next to the best of them alone:",
+        "",
+        _table(signal),
+        "",
         "## Adoption of the newest model",
         "",
         "![model adoption](model_adoption.png)",
@@ -220,5 +234,6 @@ def write_report(world: str | Path, out: str | Path, cfg: HardnessConfig | None 
     path.write_text("\n".join(md))
     (out / "hardness.csv").write_text(h.to_csv(index=False))
     (out / "acceptance.csv").write_text(acc.to_csv(index=False))
+    (out / "signal.csv").write_text(signal.to_csv(index=False))
     log.info("world report: %s (%s)", path, ", ".join(plots))
     return path

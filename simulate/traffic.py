@@ -141,19 +141,21 @@ def generate(
     c_fam = np.where(free, rng.integers(0, grammar.families - 1, n_conv), c_fam)
     u = rng.random(n_conv)
     n_para = grammar.paraphrases
+    spread = np.exp(tr.account_rate_sigma * rng.standard_normal((3, n)))
+    para = np.clip(con.paraphrase_rate * spread[0], 0, 0.95)[c_acc]
+    elicit = np.clip(con.elicitation_share * spread[1], 0, 0.95)[c_acc]
+    rubric = np.clip(con.rubric_share * spread[2], 0, 0.95)[c_acc]
     c_var = np.where(
-        u < con.paraphrase_rate,
+        u < para,
         rng.integers(1, n_para + 1, n_conv),
         np.where(
-            u < con.paraphrase_rate + con.translation_rate,
+            u < para + con.translation_rate,
             rng.integers(n_para + 1, grammar.variants, n_conv),
             0,
         ),
     )
     u = rng.random(n_conv)
-    c_eli = np.where(
-        u < con.elicitation_share, 1, np.where(u < con.elicitation_share + con.rubric_share, 2, 0)
-    )
+    c_eli = np.where(u < elicit, 1, np.where(u < elicit + rubric, 2, 0))
     cat = c_cat[conv]
     follow = turn > 0
     prompt = grammar.address(
