@@ -76,7 +76,6 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
         cfg: feature configuration (unused: no thresholds in this family).
     """
     e, a, w = t.events, t.accounts, t.label
-    cutoff_s = int(as_of.timestamp())
     a = a.join(t.active, "account_id").left_join(t.account_first, "account_id")
     a = a.drop("account_id_right") if "account_id_right" in a.columns else a
     created_s = a.created_at.epoch_seconds().cast("float64")
@@ -85,7 +84,7 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
     j = a.left_join(match, "account_id")
     return j.select(
         a.account_id,
-        account_age_days_asof=(cutoff_s - created_s) / 86400.0,
+        account_age_days_asof=a.age_days,
         account_first_request_delay_days_asof=(
             a.first_ts.epoch_seconds().cast("float64") - created_s
         )

@@ -15,7 +15,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from features import account, adoption, cadence, cohort, content, engine, infrastructure, volume
+from features import account, adoption, cadence, cohort, content, infrastructure, volume
 from features.catalogue import Spec, all_specs
 from features.config import FeatureConfig, resolve
 from features.frame import Prepared, prepare, tables_at, to_utc
@@ -65,17 +65,17 @@ def features_at(
 ) -> pd.DataFrame:
     """Every family at one cutoff on prepared inputs (the reusable inner step of snapshots)."""
     t = tables_at(prep, as_of, window, cfg)
-    try:
-        active = engine.to_pandas(t.active)
-        frames = [active]
-        for mod in FAMILY_MODULES:
-            start = time.perf_counter()
-            res = mod.build(t, as_of, window, cfg)
-            part = res if isinstance(res, pd.DataFrame) else engine.to_pandas(res)
-            log.debug("%s: %d rows in %.2fs", mod.__name__, len(part), time.perf_counter() - start)
-            frames.append(part)
-    finally:
-        engine.release(t.con, t.events)
+    frames = [prep.run("_active", lambda: {"main": t.active})["main"]]
+    for mod in FAMILY_MODULES:
+        start = time.perf_counter()
+        if hasattr(mod, "queries"):
+            part = mod.finish(prep.run(mod.__name__, lambda m=mod: m.queries(t, cfg)), t, cfg)
+        else:
+            part = prep.run(mod.__name__, lambda m=mod: {"main": m.build(t, as_of, window, cfg)})[
+                "main"
+            ]
+        log.debug("%s: %d rows in %.2fs", mod.__name__, len(part), time.perf_counter() - start)
+        frames.append(part)
     df = frames[0]
     for part in frames[1:]:
         df = df.merge(part, on="account_id", how="left", validate="one_to_one")
@@ -106,7 +106,7 @@ def build_features(
     cfg = resolve(config)
     cutoff = to_utc(as_of)
     start = time.perf_counter()
-    prep = prepare(inputs)
+    prep = prepare(inputs, cfg)
     try:
         out = features_at(prep, cutoff, window or cfg.window, cfg)
     finally:

@@ -147,8 +147,6 @@ def _component_profile(comp: pd.DataFrame, attrs: pd.DataFrame) -> pd.DataFrame:
     d = comp.merge(attrs, on="account_id", how="left")
     vp = d["verification_path"]
     d["is_special"] = np.where(vp.isna(), np.nan, (vp != "standard").astype("float64"))
-    created_h = d["created_at"].astype("int64") / 3.6e9
-    d["created_h"] = created_h
     g = d.groupby("component")
     prof = pd.DataFrame(
         {
@@ -170,33 +168,37 @@ def _component_profile(comp: pd.DataFrame, attrs: pd.DataFrame) -> pd.DataFrame:
     return d[["account_id", "org_share", "pay_div", "special", "span"]]
 
 
-def build(t: Tables, as_of, window: str | timedelta, cfg: FeatureConfig) -> pd.DataFrame:
-    """Cohort features over ``[as_of - window, as_of)``; pandas, as the graph runs on fetched rows.
-
-    Args:
-        t: the cutoff's tables.
-        as_of: the cutoff.
-        window: the window (already applied in `t`).
-        cfg: feature configuration (cohort section).
-    """
-    w = t.label
-    counts = engine.to_pandas(_share_counts(t, cfg))
-    active = counts["account_id"]
-    comp = components(active, incidence(t, cfg))
-    attrs = engine.to_pandas(
-        t.accounts.join(t.active, "account_id").select(
-            "account_id", "org_id", "verification_path", "payment_fingerprint", "created_at"
-        )
-    )
+def queries(t: Tables, cfg: FeatureConfig) -> dict[str, ibis.Table]:
+    """The engine side of the cohort family: share counts, graph incidence, attributes, hours."""
     e = t.events
-    hourly = engine.to_pandas(
+    hourly = (
         e.group_by(["account_id", "hour_ts"])
         .agg(n=e.count())
         .select("account_id", "n", hour=lambda x: x.hour_ts.epoch_seconds().cast("int64") // 3600)
     )
-    hours = int(parse_duration(window).total_seconds() // 3600) or 1
-    corr = activity_correlation(comp, hourly, hours)
-    prof = _component_profile(comp, attrs)
+    attrs = t.accounts.join(t.active, "account_id").select(
+        "account_id",
+        "org_id",
+        "verification_path",
+        "payment_fingerprint",
+        created_h=lambda x: x.created_at.epoch_seconds().cast("float64") / 3600.0,
+    )
+    return {
+        "counts": _share_counts(t, cfg),
+        "incidence": incidence(t, cfg),
+        "attrs": attrs,
+        "hourly": hourly,
+    }
+
+
+def finish(parts: dict[str, pd.DataFrame], t: Tables, cfg: FeatureConfig) -> pd.DataFrame:
+    """The pandas side: components, activity correlation, component profile, named columns."""
+    w = t.label
+    counts = parts["counts"]
+    comp = components(counts["account_id"], parts["incidence"])
+    hours = int(t.window.total_seconds() // 3600) or 1
+    corr = activity_correlation(comp, parts["hourly"], hours)
+    prof = _component_profile(comp, parts["attrs"])
     d = counts.merge(comp, on="account_id").merge(prof, on="account_id")
     d["corr"] = d["account_id"].map(corr)
     return pd.DataFrame(
@@ -218,6 +220,18 @@ def build(t: Tables, as_of, window: str | timedelta, cfg: FeatureConfig) -> pd.D
     )
 
 
+def build(t: Tables, as_of, window: str | timedelta, cfg: FeatureConfig) -> pd.DataFrame:
+    """Cohort features over ``[as_of - window, as_of)``; pandas, as the graph runs on fetched rows.
+
+    Args:
+        t: the cutoff's tables.
+        as_of: the cutoff (already applied in `t`).
+        window: the window (already applied in `t`).
+        cfg: feature configuration (cohort section).
+    """
+    return finish({k: engine.to_pandas(q) for k, q in queries(t, cfg).items()}, t, cfg)
+
+
 def link_edges(inputs, as_of, account_ids, window: str | None = None, config=None) -> pd.DataFrame:
     """Edges of the shared-attribute graph among `account_ids` (the rings of flagged accounts).
 
@@ -237,16 +251,13 @@ def link_edges(inputs, as_of, account_ids, window: str | None = None, config=Non
         DataFrame (account_a, account_b, kind, value) with account_a < account_b.
     """
     cfg = resolve(config)
-    prep = prepare(inputs)
+    prep = prepare(inputs, cfg)
     try:
         t = tables_at(prep, to_utc(as_of), window or cfg.window, cfg)
-        try:
-            ids = engine.upload(
-                pd.DataFrame({"account_id": pd.Series(list(account_ids), dtype=object)})
-            )
-            inc = incidence(t, cfg, accounts=ids)
-        finally:
-            engine.release(t.con, t.events)
+        ids = engine.upload(
+            pd.DataFrame({"account_id": pd.Series(list(account_ids), dtype=object)})
+        )
+        inc = engine.to_pandas(incidence(t, cfg, accounts=ids))
     finally:
         prep.close()
     return edges_from_incidence(inc, cfg.cohort.edge_mode)

@@ -16,16 +16,16 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from features import engine
 from features.config import FeatureConfig, parse_duration
 from features.content import simhash_bands
 from features.frame import Tables, _prefix
 
 
-def value_cap(population: int, cfg: FeatureConfig) -> int:
-    """Most accounts a value may have and still link them."""
+def value_cap(population: ibis.Value, cfg: FeatureConfig) -> ibis.Value:
+    """Most accounts a value may have and still link them (population: a scalar expression)."""
     c = cfg.cohort
-    return int(max(c.min_value_population_cap, c.max_value_population_share * population))
+    share = (population.cast("float64") * c.max_value_population_share).floor().cast("int64")
+    return ibis.greatest(ibis.literal(c.min_value_population_cap, "int64"), share)
 
 
 def account_values(t: Tables, cfg: FeatureConfig) -> dict[str, ibis.Table]:
@@ -56,7 +56,7 @@ def value_counts(pairs: ibis.Table) -> ibis.Table:
     return pairs.group_by("value").agg(n=pairs.count())
 
 
-def incidence(t: Tables, cfg: FeatureConfig, accounts: ibis.Table | None = None) -> pd.DataFrame:
+def incidence(t: Tables, cfg: FeatureConfig, accounts: ibis.Table | None = None) -> ibis.Table:
     """Linking (account_id, kind, value) rows for the configured link kinds.
 
     Args:
@@ -76,8 +76,10 @@ def incidence(t: Tables, cfg: FeatureConfig, accounts: ibis.Table | None = None)
         rows = pairs.join(vc, "value").join(keep, "account_id")
         parts.append(rows.select("account_id", kind=ibis.literal(kind), value=rows.value))
     if not parts:
-        return pd.DataFrame({"account_id": [], "kind": [], "value": []}, dtype=object)
-    return engine.to_pandas(ibis.union(*parts))
+        return t.active.select(
+            "account_id", kind=ibis.literal("none"), value=ibis.literal("")
+        ).limit(0)
+    return ibis.union(*parts)
 
 
 def components(accounts: pd.Series, inc: pd.DataFrame) -> pd.DataFrame:

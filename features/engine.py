@@ -76,3 +76,48 @@ def upload(table: pa.Table | pd.DataFrame) -> ibis.Table:
 def to_pandas(expr: ibis.Table) -> pd.DataFrame:
     """Execute an ibis table; strings stay plain object/str, timestamps UTC."""
     return expr.to_pyarrow().to_pandas()
+
+
+def compile_sql(con, expr: ibis.Table) -> str:
+    """The SQL of an ibis expression in the backend's dialect."""
+    return str(con.compile(expr))
+
+
+def run_sql(con, sql: str) -> pd.DataFrame:
+    """Run compiled SQL on the backend and fetch the result as pandas (through Arrow)."""
+    if backend_name(con) == "duckdb":
+        return con.con.sql(sql).to_arrow_table().to_pandas()
+    return con._session.sql(sql).toArrow().to_pandas()
+
+
+def replace_fixed(con, name: str, expr: ibis.Table) -> None:
+    """(Re)create the temporary table `name` from `expr` (cached in memory on Spark)."""
+    sql = compile_sql(con, expr)
+    if backend_name(con) == "duckdb":
+        con.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+        return
+    session = con._session
+    drop_fixed(con, name)
+    df = session.sql(sql).cache()
+    df.createOrReplaceTempView(name)
+
+
+def fixed_table(con, name: str) -> ibis.Table:
+    """An ibis handle on a table made by :func:`replace_fixed`."""
+    if backend_name(con) == "duckdb":
+        return con.table(name, database=("temp", "main"))
+    return con.table(name)
+
+
+def drop_fixed(con, name: str) -> None:
+    """Drop a table made by :func:`replace_fixed` (no error if it does not exist)."""
+    try:
+        if backend_name(con) == "duckdb":
+            con.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
+        else:
+            session = con._session
+            if session.catalog.tableExists(name):
+                session.catalog.uncacheTable(name)
+                session.catalog.dropTempView(name)
+    except Exception as exc:  # cleanup must never mask the result
+        log.debug("could not drop %s: %s", name, exc)

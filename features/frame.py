@@ -7,6 +7,7 @@ first appearances (per account, per model) among events with ``ts < as_of``.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,6 +54,37 @@ def ensure_columns(table: ibis.Table, name: str) -> ibis.Table:
 
 
 @dataclass
+class Tables:
+    """What every family function receives for one cutoff.
+
+    The tables have fixed names that each pass of a :class:`Prepared` refills, so family
+    expressions are built and compiled once and rerun at every cutoff: a family must depend
+    on the cutoff only through these tables, never through Python values of `as_of`.
+    """
+
+    con: object
+    events: ibis.Table  # window events with derived columns
+    accounts: ibis.Table  # accounts created before as_of, with age_days
+    account_first: ibis.Table  # first event per account, before as_of
+    model_first: ibis.Table  # first event per model, before as_of
+    log_start: pd.Timestamp | None
+    label: str  # window label used in feature names, e.g. "7d"
+    window: timedelta
+    available: frozenset[str] = frozenset()  # optional columns with a value (this pass)
+    as_of: pd.Timestamp | None = None  # this pass's cutoff (informational)
+
+    @property
+    def active(self) -> ibis.Table:
+        """account_id of the accounts with >= 1 window event."""
+        return self.events.select("account_id").distinct()
+
+    @property
+    def population(self) -> ibis.Value:
+        """Number of active accounts (a scalar expression)."""
+        return self.events.agg(n=self.events.account_id.nunique()).as_scalar()
+
+
+@dataclass
 class Prepared:
     """Cutoff-independent inputs, reused by every pass of a snapshot build."""
 
@@ -64,23 +96,48 @@ class Prepared:
     log_start: pd.Timestamp | None
     log_end: pd.Timestamp | None
     owned: list[ibis.Table] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    tables: Tables | None = None
+    sql: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def run(self, key: str, queries) -> dict[str, pd.DataFrame]:
+        """Execute the named queries of `key`; `queries()` is built and compiled only once."""
+        if key not in self.sql:
+            self.sql[key] = {k: engine.compile_sql(self.con, e) for k, e in queries().items()}
+        return {k: engine.run_sql(self.con, s) for k, s in self.sql[key].items()}
 
     def close(self) -> None:
         """Drop the temporary tables this object made."""
         for t in self.owned:
             engine.release(self.con, t)
+        for name in self.names.values():
+            engine.drop_fixed(self.con, name)
         self.owned.clear()
+        self.names.clear()
 
 
-def prepare(inputs) -> Prepared:
+_prep_ids = itertools.count()
+
+
+def prepare(inputs, cfg: FeatureConfig, materialize: bool = False) -> Prepared:
     """Normalise an Inputs-like object (``.events``, ``.accounts``, optional ``.con``).
 
     The first event of each account and each model is the minimum over the whole log; a
     pass at cutoff T keeps only those before T, which equals the minimum over ``ts < T``.
+
+    Args:
+        inputs: the input tables.
+        cfg: feature configuration.
+        materialize: store the derived events (no prompt text) once in the engine; worth it
+            when many cutoffs follow (snapshots), not for a single pass.
     """
-    events = ensure_columns(inputs.events, "events")
-    accounts = ensure_columns(inputs.accounts, "accounts")
     con = getattr(inputs, "con", None) or inputs.events._find_backend()
+    events = derive(ensure_columns(inputs.events, "events"), cfg)
+    owned = []
+    if materialize:
+        events = engine.materialize(con, events, "events")
+        owned.append(events)
+    accounts = engine.materialize(con, ensure_columns(inputs.accounts, "accounts"), "accounts")
     acc_first = engine.materialize(
         con, events.group_by("account_id").agg(first_ts=events.ts.min()), "acct_first"
     )
@@ -90,6 +147,7 @@ def prepare(inputs) -> Prepared:
     span = engine.to_pandas(mod_first.agg(lo=mod_first.first_ts.min()))
     end = engine.to_pandas(events.agg(hi=events.ts.max()))
     lo, hi = span["lo"].iloc[0], end["hi"].iloc[0]
+    n = next(_prep_ids)
     return Prepared(
         con=con,
         events=events,
@@ -98,24 +156,9 @@ def prepare(inputs) -> Prepared:
         model_first=mod_first,
         log_start=None if pd.isna(lo) else to_utc(lo),
         log_end=None if pd.isna(hi) else to_utc(hi),
-        owned=[acc_first, mod_first],
+        owned=[*owned, acc_first, mod_first, accounts],
+        names={k: f"_dg{n}_{k}" for k in ("w", "a", "af", "mf")},
     )
-
-
-@dataclass
-class Tables:
-    """What every family function receives for one cutoff."""
-
-    con: object
-    events: ibis.Table  # window events with derived columns (materialised)
-    accounts: ibis.Table  # accounts created before as_of
-    account_first: ibis.Table  # first event per account, before as_of
-    model_first: ibis.Table  # first event per model, before as_of
-    log_start: pd.Timestamp | None
-    active: ibis.Table  # account_id of accounts with >= 1 window event
-    population: int  # number of active accounts
-    available: frozenset[str]  # optional columns with at least one non-null value
-    label: str  # window label used in feature names, e.g. "7d"
 
 
 def _prefix(ip: ibis.Value) -> ibis.Value:
@@ -126,14 +169,8 @@ def _prefix(ip: ibis.Value) -> ibis.Value:
     ).nullif("")
 
 
-def window_events(
-    prep: Prepared, as_of: pd.Timestamp, window: timedelta, cfg: FeatureConfig
-) -> ibis.Table:
-    """The window's events with the derived columns every family shares (not materialised)."""
-    e = prep.events
-    lo = ibis.literal(as_of - window, type="timestamp('UTC')")
-    hi = ibis.literal(as_of, type="timestamp('UTC')")
-    e = e.filter(e.ts >= lo, e.ts < hi)
+def derive(e: ibis.Table, cfg: FeatureConfig) -> ibis.Table:
+    """Row-wise derived columns every family shares (cutoff-independent); drops the prompt text."""
     t_ms = e.ts.epoch_seconds().cast("int64") * 1000 + e.ts.millisecond().cast("int64")
     offsets = cfg.cadence.country_utc_offset
     offset = (
@@ -144,7 +181,7 @@ def window_events(
     reasoning = (
         ibis.or_(*[low.contains(p.lower()) for p in phrases]) if phrases else ibis.null("bool")
     )
-    e = e.mutate(
+    return e.mutate(
         t_ms=t_ms,
         hour=e.ts.hour().cast("int64"),
         day=e.ts.date(),
@@ -154,6 +191,18 @@ def window_events(
         prompt_chars=e.prompt.length().cast("int64"),
         reasoning=ibis.cases((e.prompt.isnull(), ibis.null("bool")), else_=reasoning),
     ).drop("prompt")
+
+
+def window_events(
+    prep: Prepared, as_of: pd.Timestamp, window: timedelta, cfg: FeatureConfig
+) -> ibis.Table:
+    """The window's events (derived columns plus the inter-arrival gap), not materialised."""
+    e = prep.events
+    lo = ibis.literal(as_of - window, type="timestamp('UTC')")
+    hi = ibis.literal(as_of, type="timestamp('UTC')")
+    e = e.filter(e.ts >= lo, e.ts < hi)
+    # an account that did not exist yet at the cutoff is not seen, whatever its events say
+    e = e.semi_join(prep.accounts.filter(prep.accounts.created_at < hi), "account_id")
     w = ibis.window(group_by="account_id", order_by=[e.t_ms, e.request_id])
     return e.mutate(gap_ms=e.t_ms - e.t_ms.lag().over(w))
 
@@ -161,29 +210,48 @@ def window_events(
 def tables_at(
     prep: Prepared, as_of: pd.Timestamp, window: str | timedelta, cfg: FeatureConfig
 ) -> Tables:
-    """Materialise the window for cutoff `as_of` and gather what the families need."""
+    """Refill the fixed tables for cutoff `as_of` and return the (reused) Tables."""
     td = parse_duration(window)
     hi = ibis.literal(as_of, type="timestamp('UTC')")
-    ev = engine.materialize(prep.con, window_events(prep, as_of, td, cfg), "window")
-    acc = prep.accounts.filter(prep.accounts.created_at < hi)
-    checks = {c: ev[c].count() for c in OPTIONAL_EVENT_COLUMNS if c in ev.columns}
-    checks["prompt"] = ev.prompt_chars.count()
-    checks["_n"] = ev.account_id.nunique()
-    counts = engine.to_pandas(ev.agg(**checks)).iloc[0]
-    acc_counts = engine.to_pandas(
-        acc.agg(**{c: acc[c].count() for c in OPTIONAL_ACCOUNT_COLUMNS})
-    ).iloc[0]
-    available = {c for c, n in counts.items() if c != "_n" and n > 0}
-    available |= {c for c, n in acc_counts.items() if n > 0}
-    return Tables(
-        con=prep.con,
-        events=ev,
-        accounts=acc,
-        account_first=prep.account_first.filter(prep.account_first.first_ts < hi),
-        model_first=prep.model_first.filter(prep.model_first.first_ts < hi),
-        log_start=prep.log_start,
-        active=ev.select("account_id").distinct(),
-        population=int(counts["_n"]),
-        available=frozenset(available),
-        label=window_label(td),
-    )
+    a = prep.accounts.filter(prep.accounts.created_at < hi)
+    cutoff_s = float(as_of.timestamp())
+    fill = {
+        "w": window_events(prep, as_of, td, cfg),
+        "a": a.mutate(age_days=(cutoff_s - a.created_at.epoch_seconds().cast("float64")) / 86400.0),
+        "af": prep.account_first.filter(prep.account_first.first_ts < hi),
+        "mf": prep.model_first.filter(prep.model_first.first_ts < hi),
+    }
+    for key, expr in fill.items():
+        engine.replace_fixed(prep.con, prep.names[key], expr)
+    label = window_label(td)
+    if prep.tables is None or prep.tables.label != label:
+        tab = {k: engine.fixed_table(prep.con, n) for k, n in prep.names.items()}
+        prep.tables = Tables(
+            con=prep.con,
+            events=tab["w"],
+            accounts=tab["a"],
+            account_first=tab["af"],
+            model_first=tab["mf"],
+            log_start=prep.log_start,
+            label=label,
+            window=td,
+        )
+        prep.sql.clear()
+    t = prep.tables
+    ev, acc = t.events, t.accounts
+
+    def checks():
+        c = {col: ev[col].count() for col in OPTIONAL_EVENT_COLUMNS if col in ev.columns}
+        c["prompt"] = ev.prompt_chars.count()
+        return {
+            "events": ev.agg(**c),
+            "accounts": acc.agg(**{col: acc[col].count() for col in OPTIONAL_ACCOUNT_COLUMNS}),
+        }
+
+    counts = prep.run("_available", checks)
+    available = set()
+    for part in counts.values():
+        available |= {c for c, n in part.iloc[0].items() if n and n > 0}
+    t.available = frozenset(available)
+    t.as_of = as_of
+    return t

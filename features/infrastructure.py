@@ -56,7 +56,7 @@ def rarity(t: Tables, col: str) -> ibis.Table:
     pairs = e.filter(e[col].notnull()).group_by(["account_id", col]).agg(c=lambda x: x.count())
     pop = pairs.group_by(col).agg(k=pairs.account_id.nunique())
     j = pairs.join(pop, col)
-    score = -(j.k.cast("float64") / float(max(t.population, 1))).log10()
+    score = -(j.k.cast("float64") / t.population.cast("float64")).log10()
     return j.group_by("account_id").agg(r=ratio((score * j.c).sum(), j.c.sum()))
 
 
