@@ -10,8 +10,8 @@ quarantined): ``required_column`` (a required column is absent) and ``type``
 (a column whose type cannot be cast safely to the contract type). Safe casts:
 
 - to string: from string, or from integers (lossless text);
-- to an integer type: from integers and floats; a value that does not fit the
-  target type, or a non-integral float, is a row-level ``cast`` violation;
+- to an integer type: from integers, bools (1/0) and floats; a value that does not
+  fit the target type, or a non-integral float, is a row-level ``cast`` violation;
 - to timestamp UTC: from timestamps of any unit, with or without a zone
   (naive timestamps are read as UTC), and from dates (midnight UTC);
 - to bool: from bool only;
@@ -104,6 +104,8 @@ def _cast_expr(
             if src == dst:
                 return raw, None
             return raw.try_cast(dst), raw.notnull() & ~raw.between(lo, hi).fill_null(False)
+        if src.is_boolean():
+            return raw.cast(dst), None
         if src.is_floating() or src.is_decimal():
             ok = (raw == raw.floor()) & raw.between(lo, hi)
             return raw.try_cast(dst), raw.notnull() & ~ok.fill_null(False)

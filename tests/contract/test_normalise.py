@@ -172,3 +172,19 @@ def test_labels_of_unknown_accounts_are_kept_and_noted(write):
     inputs = load_inputs(paths["events"], paths["accounts"], paths["labels"])
     assert inputs.labels.count().execute() == 2
     assert any("1 labelled account(s) not in accounts" in n for n in inputs.report.notes)
+
+
+def test_empty_tables_load_with_zero_counts(write):
+    paths = write(events=events_table().slice(0, 0), labels=labels_table().slice(0, 0))
+    inputs = load_inputs(paths["events"], paths["accounts"], paths["labels"])
+    assert inputs.events.count().execute() == 0
+    rep = inputs.report.tables
+    assert (rep["events"].read, rep["labels"].read, rep["accounts"].read) == (0, 0, 3)
+
+
+def test_bool_label_casts_to_int8(write):
+    lab = replace(labels_table(), "label", [True, False], pa.bool_())
+    paths = write(labels=lab)
+    inputs = load_inputs(paths["events"], paths["accounts"], paths["labels"])
+    got = inputs.labels.order_by("account_id").label.to_pyarrow()
+    assert got.type == pa.int8() and got.to_pylist() == [1, 0]
