@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import ibis
@@ -138,7 +139,9 @@ def check_strict(
                 Violation(typed.table, r.column, r.name, count, examples(typed, r, ctx, n))
             )
         raise ContractError(violations)
-    return TableReport(typed.table, read=n_read, accepted=n_read)
+    rep = TableReport(typed.table, read=n_read, accepted=n_read)
+    rep.reconcile()
+    return rep
 
 
 def quarantine(
@@ -168,9 +171,14 @@ def quarantine(
         quarantined=sum(by_rule.values()),
         by_rule=by_rule,
     )
+    path = out_dir / f"{typed.table}.parquet"
+    # A file left by an earlier run would be read as this run's quarantine: replace it.
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
     if rep.quarantined:
         out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"{typed.table}.parquet"
         bad = flagged.filter(flagged.reason.notnull())
         bad.select(
             *[bad[f"{RAW_PREFIX}{c}"].name(c) for c in typed.raw_columns], "reason"

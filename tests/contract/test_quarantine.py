@@ -111,3 +111,12 @@ def test_reconcile_catches_a_mismatch():
 
     with pytest.raises(AssertionError, match="reconcile"):
         TableReport("events", read=10, accepted=7, quarantined=2, by_rule={"x": 2}).reconcile()
+
+
+def test_rerun_replaces_an_old_quarantine_file(write, tmp_path):
+    qdir = tmp_path / "q"
+    qdir.mkdir()
+    pq.write_table(pa.table({"stale": [1]}), qdir / "events.parquet")
+    paths = write()
+    load_inputs(paths["events"], paths["accounts"], on_error="quarantine", quarantine_dir=qdir)
+    assert not (qdir / "events.parquet").exists()
