@@ -81,7 +81,8 @@ def label_frame(train_df: pd.DataFrame, cfg: TrainConfig) -> pd.DataFrame:
     """
     df = train_df.copy()
     unl = df["label"].isna()
-    df["presumed"] = unl.to_numpy()
+    already = df["presumed"].fillna(False).astype(bool) if "presumed" in df else False
+    df["presumed"] = (unl | already).to_numpy()
     if cfg.unlabelled.as_negative:
         df.loc[unl, "label"] = 0.0
         df.loc[unl, "labelled_at"] = pd.to_datetime(df.loc[unl, "as_of"], utc=True)

@@ -165,7 +165,9 @@ def is_usable(df: pd.DataFrame, split: Split, cfg: SplitConfig) -> bool:
     )
 
 
-def campaign_folds(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> list[Split]:
+def campaign_folds(
+    df: pd.DataFrame, cfg: SplitConfig, seed: int, include_presumed: bool = False
+) -> list[Split]:
     """Leave one campaign out, forward in time: one usable split per campaign.
 
     Campaign C's test window starts when C's first snapshot appears, or later if by then
@@ -187,7 +189,15 @@ def campaign_folds(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> list[Split]
             continue
         ready = pd.Timestamp(others[cfg.min_train_positives - 1]) + gap + pd.Timedelta(seconds=1)
         cutoff = max(start, ready)
-        split = make_split(df, cutoff, cfg, seed, held_out=[camp], name=f"campaign {camp}")
+        split = make_split(
+            df,
+            cutoff,
+            cfg,
+            seed,
+            held_out=[camp],
+            include_presumed=include_presumed,
+            name=f"campaign {camp}",
+        )
         if is_usable(df, split, cfg):
             folds.append(split)
         else:
@@ -196,7 +206,12 @@ def campaign_folds(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> list[Split]
 
 
 def forward_folds(
-    df: pd.DataFrame, cfg: SplitConfig, seed: int, n_cutoffs: int, test_days: float
+    df: pd.DataFrame,
+    cfg: SplitConfig,
+    seed: int,
+    n_cutoffs: int,
+    test_days: float,
+    include_presumed: bool = False,
 ) -> list[Split]:
     """Forward in time: train on what was labelled before each cutoff, test on the next window.
 
@@ -211,7 +226,15 @@ def forward_folds(
     for q in qs:
         cutoff = t.quantile(q).floor("D")
         end = cutoff + pd.Timedelta(days=test_days)
-        split = make_split(df, cutoff, cfg, seed, test_end=end, name=f"forward {cutoff:%Y-%m-%d}")
+        split = make_split(
+            df,
+            cutoff,
+            cfg,
+            seed,
+            test_end=end,
+            include_presumed=include_presumed,
+            name=f"forward {cutoff:%Y-%m-%d}",
+        )
         if is_usable(df, split, cfg):
             folds.append(split)
     return folds
@@ -227,7 +250,22 @@ def cv_folds(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> list[Split]:
 
 
 def calibration_split(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> Split:
-    """The final model's split: train before a time quantile, calibrate/threshold after it."""
+    """The final model's split: train before a time quantile, calibrate/threshold after it.
+
+    Tries ``calibration_quantile`` first, then quantiles stepping away from it by 0.05, and
+    returns the first usable split (or the configured one, unusable, for the caller to refuse).
+    """
     t = pd.to_datetime(df.loc[df["label"].notna(), "as_of"], utc=True)
-    cutoff = t.quantile(cfg.calibration_quantile)
-    return make_split(df, cutoff, cfg, seed, include_presumed=True, name="calibration")
+    q0 = cfg.calibration_quantile
+    tries = [q0] + [q for k in range(1, 12) for q in (q0 - 0.05 * k, q0 + 0.05 * k)]
+    first = None
+    for q in tries:
+        if not 0.2 <= q <= 0.9:
+            continue
+        split = make_split(
+            df, t.quantile(q), cfg, seed, include_presumed=True, name=f"calibration q={q:.2f}"
+        )
+        if is_usable(df, split, cfg):
+            return split
+        first = first or split
+    return first

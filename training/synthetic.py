@@ -79,7 +79,7 @@ def synthetic_snapshots(
         "noise_a_7d": rng.normal(0, 1, n),
         "noise_b_7d": rng.exponential(1, n),
         "noise_c_7d": np.where(rng.random(n) < 0.2, np.nan, rng.normal(0, 1, n)),
-        "volume_requests_per_day_7d": rng.lognormal(3, 0.8, n),
+        "volume_exchanges_per_active_day_7d": rng.lognormal(3, 0.8, n),
     }
     out = snaps[
         ["account_id", "as_of", "first_seen", "label", "campaign_id", "labelled_at", "org_id"]

@@ -1,10 +1,22 @@
-"""`distillguard evaluate`: not built yet (owned by its issue)."""
+"""`distillguard evaluate`: held-out campaigns, forward in time, time to detection, baselines."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
-def command() -> None:
-    """Not built yet."""
-    raise typer.Exit(code=2)
+def command(
+    world: Path = typer.Option(..., "--world", help="World directory (events, accounts, labels)."),
+    config: Path = typer.Option(Path("configs/train.yaml"), "--config", help="TrainConfig YAML."),
+    out: Path = typer.Option(Path("docs/evaluation.md"), "--out", help="Markdown report."),
+) -> None:
+    """Honest evaluation report (markdown + plots beside it), also logged to MLflow."""
+    from training.config import load_train_config
+    from training.evaluate_world import evaluate_world
+
+    cfg = load_train_config(config)
+    cmd = f"distillguard evaluate --config {config} --world {world} --out {out}"
+    evaluate_world(world, cfg, out, cmd)
+    typer.echo(f"wrote {out}")
