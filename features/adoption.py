@@ -11,7 +11,7 @@ import ibis
 
 from features.aggs import ratio
 from features.catalogue import Spec
-from features.config import FeatureConfig, parse_duration
+from features.config import FeatureConfig
 from features.frame import Tables
 
 
@@ -40,19 +40,14 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
     """Adoption shares over ``[as_of - window, as_of)``, per active account.
 
     Args:
-        t: the cutoff's tables (model_first: first event per model before the cutoff).
+        t: the cutoff's tables (model_first: first event per model before the cutoff, with
+            ``is_new``: first seen at least adoption.min_log_history after the log's start).
         as_of: the cutoff.
         window: the window (already applied in `t`).
         cfg: feature configuration (adoption section).
     """
     e, w = t.events, t.label
-    if t.log_start is None:
-        new = t.model_first.filter(ibis.literal(False))
-    else:
-        floor = t.log_start + parse_duration(cfg.adoption.min_log_history)
-        new = t.model_first.filter(
-            t.model_first.first_ts >= ibis.literal(floor, "timestamp('UTC')")
-        )
+    new = t.model_first.filter(t.model_first.is_new)
     new = new.select(
         "model",
         rel_ms=new.first_ts.epoch_seconds().cast("int64") * 1000

@@ -18,6 +18,20 @@ from features.config import FeatureConfig
 
 log = logging.getLogger(__name__)
 _names = itertools.count()
+_slots: dict[int, set[int]] = {}
+
+
+def acquire_slot(con) -> int:
+    """The smallest table-name slot not in use on `con` (fixed names are per slot)."""
+    used = _slots.setdefault(id(con), set())
+    n = next(i for i in itertools.count() if i not in used)
+    used.add(n)
+    return n
+
+
+def release_slot(con, n: int) -> None:
+    """Give a slot back (see :func:`acquire_slot`)."""
+    _slots.get(id(con), set()).discard(n)
 
 
 def backend_name(con) -> str:

@@ -7,7 +7,6 @@ first appearances (per account, per model) among events with ``ts < as_of``.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -98,13 +97,21 @@ class Prepared:
     owned: list[ibis.Table] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     tables: Tables | None = None
-    sql: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    slot: int = 0
+    cfg_key: str = ""
 
     def run(self, key: str, queries) -> dict[str, pd.DataFrame]:
-        """Execute the named queries of `key`; `queries()` is built and compiled only once."""
-        if key not in self.sql:
-            self.sql[key] = {k: engine.compile_sql(self.con, e) for k, e in queries().items()}
-        return {k: engine.run_sql(self.con, s) for k, s in self.sql[key].items()}
+        """Execute the named queries of `key`; `queries()` is built and compiled only once.
+
+        Compiled SQL is cached process-wide by (engine, table slot, config, window, key): it
+        reads only the fixed-name tables, so any later pass with the same settings reuses it.
+        """
+        label = self.tables.label if self.tables is not None else ""
+        ck = (engine.backend_name(self.con), self.slot, self.cfg_key, label, key)
+        if ck not in _SQL:
+            _SQL[ck] = {k: engine.compile_sql(self.con, e) for k, e in queries().items()}
+        return {k: engine.run_sql(self.con, s) for k, s in _SQL[ck].items()}
 
     def close(self) -> None:
         """Drop the temporary tables this object made."""
@@ -112,11 +119,12 @@ class Prepared:
             engine.release(self.con, t)
         for name in self.names.values():
             engine.drop_fixed(self.con, name)
+        engine.release_slot(self.con, self.slot)
         self.owned.clear()
         self.names.clear()
 
 
-_prep_ids = itertools.count()
+_SQL: dict[tuple, dict[str, str]] = {}
 
 
 def prepare(inputs, cfg: FeatureConfig, materialize: bool = False) -> Prepared:
@@ -147,7 +155,7 @@ def prepare(inputs, cfg: FeatureConfig, materialize: bool = False) -> Prepared:
     span = engine.to_pandas(mod_first.agg(lo=mod_first.first_ts.min()))
     end = engine.to_pandas(events.agg(hi=events.ts.max()))
     lo, hi = span["lo"].iloc[0], end["hi"].iloc[0]
-    n = next(_prep_ids)
+    n = engine.acquire_slot(con)
     return Prepared(
         con=con,
         events=events,
@@ -158,6 +166,8 @@ def prepare(inputs, cfg: FeatureConfig, materialize: bool = False) -> Prepared:
         log_end=None if pd.isna(hi) else to_utc(hi),
         owned=[*owned, acc_first, mod_first, accounts],
         names={k: f"_dg{n}_{k}" for k in ("w", "a", "af", "mf")},
+        slot=n,
+        cfg_key=cfg.model_dump_json(),
     )
 
 
@@ -207,6 +217,15 @@ def window_events(
     return e.mutate(gap_ms=e.t_ms - e.t_ms.lag().over(w))
 
 
+def _models_at(prep: Prepared, hi: ibis.Value, cfg: FeatureConfig) -> ibis.Table:
+    """Models first seen before the cutoff, flagged new when first seen after the warm-up."""
+    mf = prep.model_first.filter(prep.model_first.first_ts < hi)
+    if prep.log_start is None:
+        return mf.mutate(is_new=ibis.literal(False))
+    floor = prep.log_start + parse_duration(cfg.adoption.min_log_history)
+    return mf.mutate(is_new=mf.first_ts >= ibis.literal(floor, type="timestamp('UTC')"))
+
+
 def tables_at(
     prep: Prepared, as_of: pd.Timestamp, window: str | timedelta, cfg: FeatureConfig
 ) -> Tables:
@@ -219,7 +238,7 @@ def tables_at(
         "w": window_events(prep, as_of, td, cfg),
         "a": a.mutate(age_days=(cutoff_s - a.created_at.epoch_seconds().cast("float64")) / 86400.0),
         "af": prep.account_first.filter(prep.account_first.first_ts < hi),
-        "mf": prep.model_first.filter(prep.model_first.first_ts < hi),
+        "mf": _models_at(prep, hi, cfg),
     }
     for key, expr in fill.items():
         engine.replace_fixed(prep.con, prep.names[key], expr)
@@ -236,7 +255,6 @@ def tables_at(
             label=label,
             window=td,
         )
-        prep.sql.clear()
     t = prep.tables
     ev, acc = t.events, t.accounts
 
