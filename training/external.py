@@ -445,6 +445,8 @@ def run_external(world, cfg: ExternalConfig) -> ExternalResult:
     meta["account_id"] = meta["account_id"].astype(str)
     frame = real.drop(columns=list(excluded)).merge(meta, on="account_id", how="inner")
     frame["org_id"] = None
+    # build_features' row order is the engine's; LightGBM's bagging depends on row order
+    frame = frame.sort_values("account_id", kind="stable").reset_index(drop=True)
     scored = set(frame["account_id"])
     population = {
         "accounts": len(accounts),
@@ -467,6 +469,8 @@ def run_external(world, cfg: ExternalConfig) -> ExternalResult:
             t1 = time.perf_counter()
             model = fit_static(train, train_cfg, run, f"{fs.name}/{fold.vendor}")
             held = meta[(meta["label"] == 1) & (meta["campaign_id"] == fold.vendor)]
+            if fs.population == "with_account_age":
+                held = held[held["account_id"].isin(known_age)]
             unscored = len(set(held["account_id"]) - set(test["account_id"]))
             m = _score_fold(model, test)
             metric_rows.append(

@@ -43,7 +43,7 @@ def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
         "vendor": "held-out vendor",
         "n_test_fakes": "test fakes",
         "n_test_humans": "test humans",
-        "vendor_not_scored": "vendor accounts not scored",
+        "vendor_not_scored": "vendor accounts in the population not scored (no tweet)",
         "precision": "precision",
         "recall": "recall",
         "f1": "F1",
@@ -52,7 +52,7 @@ def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
         "fp": "FP",
         "fn": "FN",
         "threshold": "threshold (p)",
-        "recall_all_vendor_accounts": "recall, all vendor accounts",
+        "recall_all_vendor_accounts": "recall, counting unscored as missed",
         "best_threshold_mcc": "MCC at the test-best threshold (diagnostic only)",
     }
     return _table(m[list(cols)].rename(columns=cols))
