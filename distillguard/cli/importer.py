@@ -20,9 +20,18 @@ def cresci2015(
     ),
 ) -> None:
     """Cresci-2015 fake followers (humans + three vendors) as a world directory."""
-    from distillguard.adapters.cresci2015 import import_cresci2015, load_adapter_config
+    from distillguard.adapters.cresci2015 import (
+        SourceError,
+        import_cresci2015,
+        load_adapter_config,
+    )
+    from distillguard.config import ConfigError
 
-    manifest = import_cresci2015(src, out, load_adapter_config(config))
+    try:
+        manifest = import_cresci2015(src, out, load_adapter_config(config))
+    except (SourceError, ConfigError, FileExistsError) as exc:
+        typer.echo(f"import cresci2015: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     c = manifest["counts"]
     typer.echo(
         f"wrote {out}: {c['events']:,} events, {c['accounts']:,} accounts, "

@@ -95,3 +95,17 @@ def test_best_mcc_matches_a_brute_force_search():
     s = np.round(y * 0.6 + rng.random(300), 2)
     brute = max(matthews_corrcoef(y, (s >= t).astype(int)) for t in np.unique(s))
     assert best_mcc(y, s) == pytest.approx(brute)
+
+
+def test_import_names_the_missing_source_file_and_writes_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from distillguard.cli import app
+
+    out = tmp_path / "world"
+    res = CliRunner().invoke(
+        app, ["import", "cresci2015", str(tmp_path / "nope"), "--out", str(out)]
+    )
+    assert res.exit_code == 2
+    assert "accounts.parquet" in res.output and "not found" in res.output
+    assert not out.exists()
