@@ -64,7 +64,8 @@ def _pick(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.nda
     return keys[rng.choice(len(keys), n, p=w / w.sum())]
 
 
-def _lognormal(rng: np.random.Generator, d, n: int) -> np.ndarray:
+def lognormal(rng: np.random.Generator, d, n: int) -> np.ndarray:
+    """`n` draws of the LogNormal config `d` (median, sigma)."""
     return d.median * np.exp(d.sigma * rng.standard_normal(n))
 
 
@@ -101,14 +102,14 @@ def build_group(
 
     # Activity window: start, staggered joins, lifetime.
     first = start_us + ((act.start_day + rng.uniform(0, act.stagger_days, n)) * DAY_US)
-    life = _lognormal(rng, act.lifetime_days, n) * DAY_US
+    life = lognormal(rng, act.lifetime_days, n) * DAY_US
     last = first + life
     if act.duration_days is not None:
         last = np.minimum(last, start_us + (act.start_day + act.duration_days) * DAY_US)
     first, last = first.astype(np.int64), np.minimum(last, end_us).astype(np.int64)
 
     # Sign-up: spread (age at first use) or waves (per org, or campaign-wide), some aged.
-    age = _lognormal(rng, sig.age_at_first_use_days, n) * DAY_US
+    age = lognormal(rng, sig.age_at_first_use_days, n) * DAY_US
     created = first - age
     if sig.mode == "wave":
         unit = np.zeros(n, dtype=int) if is_campaign else org
@@ -118,7 +119,7 @@ def build_group(
         np.minimum.at(base, wave_of, (first - age).astype(np.int64))
         created = base[wave_of] - rng.uniform(0, sig.wave_width_hours, n) * HOUR_US
     aged = rng.random(n) < sig.aged_share
-    created = np.where(aged, first - _lognormal(rng, sig.aged_days, n) * DAY_US, created)
+    created = np.where(aged, first - lognormal(rng, sig.aged_days, n) * DAY_US, created)
     created = created.astype(np.int64)
 
     # Country and activity time zone.
@@ -140,20 +141,21 @@ def build_group(
         home_asn[i] = cand[rng.integers(len(cand))]
     if inf.shared_ip_scope == "org":
         home_asn = home_asn[np.unique(org, return_index=True)[1]][org]
-    n_home = np.clip(np.round(_lognormal(rng, inf.home_ips, n)), 1, MAX_IPS).astype(int)
-    home_host = rng.integers(0, 65536, size=(n, MAX_IPS))
+    n_home = np.clip(np.round(lognormal(rng, inf.home_ips, n)), 1, MAX_IPS).astype(int)
+    home_host = rng.integers(0, 65536, size=(n, MAX_IPS)) % pools.asn_hosts[home_asn][:, None]
 
     # Shared IP pool: per org (datacenter / campus egress) or per group (proxy pool).
     pool = max(inf.shared_ip_pool, 1)
     if inf.shared_ip_scope == "org":
         org_host = rng.integers(0, 65536, size=(n_org, pool))
         shared_asn = np.repeat(home_asn[:, None], pool, axis=1)
-        shared_host = org_host[org]
+        shared_host = org_host[org] % pools.asn_hosts[home_asn][:, None]
     else:
         gk = _pick(rng, inf.asn_kinds, pool)
         gasn = np.array([rng.choice(pools.asns_of(k)) for k in gk])
         shared_asn = np.broadcast_to(gasn, (n, pool))
-        shared_host = np.broadcast_to(rng.integers(0, 65536, pool), (n, pool))
+        ghost = rng.integers(0, 65536, pool) % pools.asn_hosts[gasn]
+        shared_host = np.broadcast_to(ghost, (n, pool))
     if inf.shared_ip_pool == 0:
         shared_asn = np.full((n, 1), -1)
 
@@ -161,7 +163,7 @@ def build_group(
     clients = draw_clients(rng, pools, inf.client_families, n * MAX_CLIENTS).reshape(n, -1)
     if inf.org_client:
         clients = clients[np.unique(org, return_index=True)[1]][org]
-    n_clients = np.clip(np.round(_lognormal(rng, inf.clients_per_account, n)), 1, MAX_CLIENTS)
+    n_clients = np.clip(np.round(lognormal(rng, inf.clients_per_account, n)), 1, MAX_CLIENTS)
     n_clients = np.where(inf.org_client, 1, n_clients).astype(int)
 
     # Templates: org-scope (legit) or campaign-wide set; or free choice.
@@ -228,7 +230,7 @@ def _account_attrs(rng, pools, acc, org, n_org, country, home_asn, home_host, in
     elif acc.payment_scope == "org":
         inst = org
     else:
-        sizes = np.maximum(1, np.round(_lognormal(rng, acc.payment_pool_accounts, n))).astype(int)
+        sizes = np.maximum(1, np.round(lognormal(rng, acc.payment_pool_accounts, n))).astype(int)
         inst = rng.permutation(np.repeat(np.arange(n), sizes)[:n])
     n_inst = int(inst.max()) + 1
     pkind = _pick(rng, acc.payment_kinds, n_inst)[inst]  # a shared instrument shares its kind

@@ -177,6 +177,7 @@ class Network(StrictModel):
     asns_per_country: dict[str, int]
     global_asns: dict[str, int]
     client_version_zipf: float
+    host_space: dict[str, int]  # addresses in use per ASN, by kind (mobile CGNAT: few, shared)
 
 
 class Traffic(StrictModel):

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from distillguard.contract.spec import schema
-from simulate.accounts import DAY_US, Group, _lognormal
+from simulate.accounts import DAY_US, Group, lognormal
 from simulate.config import WorldConfig
 from simulate.pools import Pools, ip_strings
 
@@ -87,11 +87,11 @@ def labels_table(
             inv = g.profile.investigation
             t_inv = start_us + (g.profile.activity.start_day + inv.start_days) * DAY_US
             found = seen & (rng.random(g.n) < inv.found_share)
-            t = np.maximum(t_inv, fs) + _lognormal(rng, inv.delay_days, g.n) * DAY_US
+            t = np.maximum(t_inv, fs) + lognormal(rng, inv.delay_days, g.n) * DAY_US
         else:
             rv = g.profile.review
             found = seen & (rng.random(g.n) < rv.share)
-            t = fs + _lognormal(rng, rv.delay_days, g.n) * DAY_US
+            t = fs + lognormal(rng, rv.delay_days, g.n) * DAY_US
         t = np.maximum(t.astype(np.int64), fs + 3_600_000_000)
         keep = found & (t < end_us)
         ids.append(g.account_id[keep])

@@ -49,6 +49,7 @@ class Pools:
     asn_kind: np.ndarray  # str kind per ASN
     asn_country: np.ndarray  # index into countries
     asn_base: np.ndarray  # uint32 first address of the ASN's block
+    asn_hosts: np.ndarray  # addresses in use in the ASN's block (shared NAT: few)
     client_family: np.ndarray  # str family per client
     client_ua: np.ndarray
     client_tls: np.ndarray
@@ -131,6 +132,7 @@ def build_pools(cfg: WorldConfig, start_us: int) -> Pools:
         asn_kind=np.array(kind, dtype=object),
         asn_country=np.array(ctry),
         asn_base=base,
+        asn_hosts=np.array([net.host_space[k] for k in kind], dtype=np.int64),
         client_family=np.array(fam, dtype=object),
         client_ua=np.array(ua, dtype=object),
         client_tls=np.array(tls, dtype=object),

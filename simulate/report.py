@@ -114,11 +114,13 @@ def _plots(stats: pd.DataFrame, world: Path, out: Path, manifest: dict) -> list[
     for ax, s in zip(axes.ravel(), STATISTICS, strict=True):
         lo = max(stats[s].min(), 1e-2)
         bins = np.logspace(np.log10(lo), np.log10(stats[s].max() + 1), 40)
-        ax.hist(stats.loc[~camp, s].clip(lower=lo), bins, alpha=0.6, density=True, label="legit")
-        ax.hist(stats.loc[camp, s].clip(lower=lo), bins, alpha=0.6, density=True, label="campaign")
+        for mask, label in ((~camp, "legitimate"), (camp, "campaign")):
+            v = stats.loc[mask, s].clip(lower=lo)
+            ax.hist(v, bins, alpha=0.6, weights=np.full(len(v), 1 / max(len(v), 1)), label=label)
         ax.set_xscale("log")
         ax.set_title(STATISTICS[s], fontsize=9)
     axes[0, 0].legend()
+    axes[0, 0].set_ylabel("share of accounts")
     fig.tight_layout()
     fig.savefig(out / "raw_statistics.png", dpi=110)
     plt.close(fig)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulate.accounts import DAY_US, Group, _lognormal, draw_clients
+from simulate.accounts import DAY_US, Group, draw_clients, lognormal
 from simulate.config import Activity, Content, WorldConfig
 from simulate.pools import Pools
 from simulate.prompts import Grammar
@@ -61,22 +61,22 @@ def generate(
     n, D = len(idx), cfg.days
 
     # Per-account behaviour of this stream.
-    spd = _lognormal(rng, act.sessions_per_day, n) * scale
-    rps = _lognormal(rng, act.requests_per_session, n)
+    spd = lognormal(rng, act.sessions_per_day, n) * scale
+    rps = lognormal(rng, act.requests_per_session, n)
     p_act = rng.beta(act.active_day_prob.a, act.active_day_prob.b, n)
-    gap_mean = _lognormal(rng, act.gap_seconds, n)
-    shape = np.maximum(_lognormal(rng, act.gap_shape, n), 0.2)
+    gap_mean = lognormal(rng, act.gap_seconds, n)
+    shape = np.maximum(lognormal(rng, act.gap_shape, n), 0.2)
     tw = np.array([con.tasks.get(c, 0.0) for c in CATS])
     task_w = tw * np.exp(0.6 * rng.standard_normal((n, len(CATS)))) * (tw > 0)
     task_cum = np.cumsum(task_w / task_w.sum(axis=1, keepdims=True), axis=1)
-    lag_us = _lognormal(rng, con.adoption_lag_hours, n) * 3.6e9
+    lag_us = lognormal(rng, con.adoption_lag_hours, n) * 3.6e9
     adopt = rng.beta(con.adoption_share.a, con.adoption_share.b, n)
     fast = np.clip(con.fast_model_share * np.exp(0.5 * rng.standard_normal(n)), 0, 1)
     lo, hi = con.tools_declared
     n_tools = rng.integers(lo, hi + 1, n)
     sys_p = np.where(rng.random(n) < con.system_prompt_prob, 0.95, 0.05)
-    in_scale = _lognormal(rng, con.input_scale, n)
-    out_scale = _lognormal(rng, con.output_scale, n)
+    in_scale = lognormal(rng, con.input_scale, n)
+    out_scale = lognormal(rng, con.output_scale, n)
 
     # Active (account, day) pairs.
     d0 = np.clip((group.first_us[idx] - start_us) // DAY_US, 0, D)
@@ -113,7 +113,7 @@ def generate(
     k = shape[e_acc]
     gap = rng.gamma(k, gap_mean[e_acc] / k)
     pause = rng.random(len(gap)) < act.pause_prob
-    gap[pause] += _lognormal(rng, act.pause_seconds, int(pause.sum()))
+    gap[pause] += lognormal(rng, act.pause_seconds, int(pause.sum()))
     gap[e_pos == 0] = 0.0
     cum = np.cumsum(gap)
     ts_s = t0[e_sess] + cum - (cum - gap)[e_pos == 0][e_sess]
@@ -217,7 +217,7 @@ def generate(
         rk = kinds[rng.choice(len(kinds), int(rot.sum()), p=kw / kw.sum())]
         cand = {k: pools.asns_of(k) for k in kinds}
         asn[rot] = [cand[k][rng.integers(len(cand[k]))] for k in rk]
-        host[rot] = rng.integers(0, 65536, int(rot.sum()))
+        host[rot] = rng.integers(0, 65536, int(rot.sum())) % pools.asn_hosts[asn[rot]]
     client = group.clients[g_idx, rng.integers(0, group.n_clients[g_idx])]
     crot = rng.random(E) < inf.client_rotation
     if crot.any():
@@ -242,7 +242,7 @@ def generate(
     status[rank >= rpm] = 429
     failed = status != 200
     out[failed] = 0
-    latency = _lognormal(rng, tr.latency_base_ms, E) + out * tr.latency_per_token_ms * np.exp(
+    latency = lognormal(rng, tr.latency_base_ms, E) + out * tr.latency_per_token_ms * np.exp(
         0.2 * rng.standard_normal(E)
     )
     latency[failed] = rng.uniform(5, 80, int(failed.sum()))

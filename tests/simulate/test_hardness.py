@@ -33,6 +33,20 @@ def test_rate_limit_and_single_statistics_fail_on_proxy_and_45_day_campaigns(sta
         assert row["max_auc"] < 0.9, (camp, row.to_dict())
 
 
+def test_behaviour_combined_separates_what_no_raw_statistic_does(test_world, stats):
+    """The multi-feature signal: behavioural statistics together beat every raw one alone."""
+    from simulate.signal import behavioural_stats, multi_feature_auc
+
+    cfg = load_hardness_config()
+    sig = multi_feature_auc(
+        behavioural_stats(test_world), dict(cfg.signal_model), cfg.signal_folds, 0
+    ).set_index("campaign_id")
+    raw = acceptance(stats, cfg).set_index("campaign_id")
+    for camp in ("hydra_proxy", "industrial_45d"):
+        assert sig.loc[camp, "multi_feature_auc"] > 0.9
+        assert sig.loc[camp, "multi_feature_auc"] > raw.loc[camp, "max_auc"] + 0.05
+
+
 def test_the_world_is_not_noise_either(stats):
     """Campaign members do differ in volume: the raw statistics carry some signal."""
     legit = stats[stats["archetype"] != "campaign"]
