@@ -62,6 +62,24 @@ SPECS = [
 ]
 
 
+def exact_median(table: ibis.Table, col: str, by: str = "account_id") -> ibis.Table:
+    """(by, med): the exact median of `col` per group (mean of the two middle values).
+
+    Written with row numbers rather than a quantile aggregate, which Spark only approximates.
+    """
+    w = ibis.window(group_by=by, order_by=[table[col]])
+    r = table.select(
+        by,
+        v=table[col],
+        rn=ibis.row_number().over(w),
+        n=table.count().over(ibis.window(group_by=by)),
+    )
+    lo = ((r.n - 1) / 2).floor().cast("int64")
+    hi = ((r.n - 1) / 2).ceil().cast("int64")
+    mid = r.filter((r.rn == lo) | (r.rn == hi))
+    return mid.group_by(by).agg(med=mid.v.mean())
+
+
 def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
     """Cadence over the window ``[as_of - window, as_of)``, one row per active account.
 
@@ -74,7 +92,7 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
     c, e, w = cfg.cadence, t.events, t.label
     gap_ms = parse_duration(c.session_gap).total_seconds() * 1000
     gaps = e.filter(e.gap_ms.notnull())
-    med = gaps.group_by("account_id").agg(med=gaps.gap_ms.quantile(0.5))
+    med = exact_median(gaps, "gap_ms")
     gj = gaps.join(med, "account_id")
     tol = gj.med * c.regular_tolerance
     g = gj.group_by("account_id").agg(

@@ -53,6 +53,7 @@ def spark_backend(cfg: FeatureConfig, session=None):
             .config("spark.sql.shuffle.partitions", str(cfg.spark.shuffle_partitions))
             .config("spark.driver.memory", cfg.spark.driver_memory)
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
         )

@@ -31,7 +31,15 @@ def test_catalogue_covers_every_column(feats):
     assert feature_columns(feats) == columns("7d")
     assert len(set(columns("7d"))) == len(columns("7d"))
     families = {s.family for s in all_specs()}
-    assert families == {"volume", "cadence", "content", "infrastructure", "account", "adoption", "cohort"}
+    assert families == {
+        "volume",
+        "cadence",
+        "content",
+        "infrastructure",
+        "account",
+        "adoption",
+        "cohort",
+    }
     for name in columns("7d"):
         assert name.endswith(("_7d", "_asof")), name
 
@@ -40,7 +48,9 @@ def test_generated_catalogue_is_committed():
     from pathlib import Path
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "features.md"
-    assert doc.read_text() == render_markdown("7d"), "run: distillguard features --catalogue docs/features.md"
+    assert doc.read_text() == render_markdown("7d"), (
+        "run: distillguard features --catalogue docs/features.md"
+    )
 
 
 def test_types_and_separation(feats):
@@ -56,7 +66,10 @@ def test_types_and_separation(feats):
     assert len(ring) and len(legit)
     # the planted ring: regular cadence, templated prompts, one component
     assert ring["cadence_iat_cv_7d"].max() < legit["cadence_iat_cv_7d"].median()
-    assert ring["content_simhash_distinct_ratio_7d"].max() < legit["content_simhash_distinct_ratio_7d"].min()
+    assert (
+        ring["content_simhash_distinct_ratio_7d"].max()
+        < legit["content_simhash_distinct_ratio_7d"].min()
+    )
     assert (ring["cohort_component_size_7d"] >= len(ring)).all()
 
 
@@ -112,14 +125,17 @@ def test_snapshot_rows_equal_single_builds(synth_tables):
     one = build_features(to_inputs(events, accounts), cutoff).set_index("account_id")
     rows = snaps[snaps.as_of == cutoff].set_index("account_id")
     pd.testing.assert_frame_equal(
-        rows[feature_columns(one.reset_index())], one.loc[rows.index, feature_columns(one.reset_index())]
+        rows[feature_columns(one.reset_index())],
+        one.loc[rows.index, feature_columns(one.reset_index())],
     )
 
 
 def test_cli_features_and_catalogue(synth_dir, tmp_path):
     runner = CliRunner()
     out = tmp_path / "f.parquet"
-    res = runner.invoke(app, ["features", "--world", str(synth_dir), "--as-of", str(CUTOFF), "--out", str(out)])
+    res = runner.invoke(
+        app, ["features", "--world", str(synth_dir), "--as-of", str(CUTOFF), "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     df = pd.read_parquet(out)
     assert len(df) > 0 and feature_columns(df) == columns("7d")
