@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import tempfile
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -54,6 +56,9 @@ def spark_backend(cfg: FeatureConfig, session=None):
             .config("spark.driver.memory", cfg.spark.driver_memory)
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            .config(
+                "spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "dg-spark-warehouse")
+            )
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
         )

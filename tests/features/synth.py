@@ -40,14 +40,13 @@ def to_inputs(events: pa.Table, accounts: pa.Table, labels: pa.Table | None = No
         tab = {n: con.table(f"src_{n}") for n in ("events", "accounts")}
         lab = con.table("src_labels") if labels is not None else None
         return SimpleInputs(con, tab["events"], tab["accounts"], lab)
-    ev = con.create_table("src_events", ibis.memtable(events), overwrite=True)
-    ac = con.create_table("src_accounts", ibis.memtable(accounts), overwrite=True)
-    lab = (
-        con.create_table("src_labels", ibis.memtable(labels), overwrite=True)
-        if labels is not None
-        else None
-    )
-    return SimpleInputs(con, ev, ac, lab)
+    session = con._session  # PySpark: temporary views from Arrow
+    views = {}
+    for name, t in (("events", events), ("accounts", accounts), ("labels", labels)):
+        if t is not None:
+            session.createDataFrame(t).createOrReplaceTempView(f"src_{name}")
+            views[name] = con.table(f"src_{name}")
+    return SimpleInputs(con, views["events"], views["accounts"], views.get("labels"))
 
 
 def table(name: str, rows: list[dict]) -> pa.Table:
