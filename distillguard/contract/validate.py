@@ -16,7 +16,9 @@ a lazy filter of the source. read == accepted + quarantined is asserted.
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import os
 import shutil
 from pathlib import Path
@@ -159,11 +161,21 @@ def quarantine(
         (accepted rows of the wide table, lazily; the reconciled report).
     """
     t = typed.wide
-    reason = ibis.cases(*[(r.offending(t, ctx), r.reason) for r in rules], else_=None)
-    flagged = t.mutate(reason=reason.cast("string"))
+
+    def reason_of(rs: list[Rule]) -> ibis.StringValue:
+        return ibis.cases(*[(r.offending(t, ctx), r.reason) for r in rs], else_=None).cast("string")
+
+    flagged = t.mutate(reason=reason_of(rules))
     counts = flagged.group_by("reason").aggregate(n=flagged.count()).to_pyarrow().to_pylist()
     by_rule = {c["reason"]: int(c["n"]) for c in counts if c["reason"] is not None}
-    accepted = flagged.filter(flagged.reason.isnull()).drop("reason")
+    # Only rules that are some row's first broken rule can reject a row (a row's first
+    # broken rule always counts); filtering on those alone keeps the lazy accepted table
+    # as cheap as the strict one when the input is clean, and gives identical reasons.
+    fired = [r for r in rules if by_rule.get(r.reason)]
+    offending = (
+        functools.reduce(operator.or_, [r.offending(t, ctx) for r in fired]) if fired else None
+    )
+    accepted = t if offending is None else t.filter(~offending)
     rep = TableReport(
         typed.table,
         read=int(t.count().execute()),
@@ -179,7 +191,7 @@ def quarantine(
         path.unlink()
     if rep.quarantined:
         out_dir.mkdir(parents=True, exist_ok=True)
-        bad = flagged.filter(flagged.reason.notnull())
+        bad = t.filter(offending).mutate(reason=reason_of(fired))
         bad.select(
             *[bad[f"{RAW_PREFIX}{c}"].name(c) for c in typed.raw_columns], "reason"
         ).to_parquet(path)
