@@ -149,7 +149,7 @@ def render(res: ExternalResult, cfg: ExternalConfig, command: str, manifest: dic
         else "",
         "",
         f"Accounts: {p['accounts']:,}; with a feature row (>= 1 tweet): {p['with_feature_row']:,}; "
-        f"without (never scored, counted as missed in the last column): "
+        f"without (never scored, counted as missed where the table says so): "
         f"{p['without_feature_row']:,}; without a known sign-up time (excluded from the "
         f"'account age' rows): {p['without_account_age']:,}.",
         "",
