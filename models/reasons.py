@@ -218,7 +218,7 @@ def _is_missing(value: object) -> bool:
 
 def _pct(x: float) -> str:
     if abs(x) < 0.01 and x != 0:
-        return f"{x * 100:.1f}%"
+        return f"{x * 100:.2g}%"
     return f"{x * 100:.0f}%"
 
 
@@ -311,8 +311,12 @@ def comparison(value: object, ref: Mapping | None, kind: str) -> str:
     if median is not None:
         parts.append(f"the median legitimate account: {format_value(median, kind)}")
     rank = legit_rank(value, ref)
-    rank = None if rank is None else round(rank, 6)
-    if rank is not None and (rank >= 0.9 or rank <= 0.1):
+    if rank is None:
+        return "; ".join(parts)
+    rank = round(rank, 6)
+    above = median is None or float(value) > float(median)
+    below = median is None or float(value) < float(median)
+    if (rank >= 0.9 and above) or (rank <= 0.1 and below):
         if rank >= 0.9:
             parts.append(f"higher than {_pct(min(rank, 0.999))} of legitimate accounts")
         else:

@@ -140,7 +140,7 @@ def score_frame(
         as_of: the cutoff the features were built at.
         cfg: scoring config.
         exchanges: exchanges in the window per account_id (for ring sizes); optional.
-        link: flagged account ids -> edges (account_a, account_b, kind, value); None: no rings.
+        link: flagged account ids -> shared values (account_id, kind, value); None: no rings.
         linkage: name of the linkage function, for the record.
     """
     timings: dict[str, float] = {}
@@ -198,12 +198,14 @@ def score_frame(
     campaign_match = False
     if link is not None and len(fidx) >= 2:
         flagged_ids = out.loc[fidx, "account_id"].tolist()
-        edges = link(flagged_ids)
+        shared = link(flagged_ids)
         fl = out.loc[fidx, ["account_id", "score", "exchanges"]].copy()
         fl["exchanges"] = pd.to_numeric(fl["exchanges"], errors="coerce").fillna(0)
         assign, rings = group_rings(
-            edges,
+            shared,
             fl,
+            strong_kinds=cfg.rings.strong_kinds,
+            min_kinds=cfg.rings.min_shared_kinds,
             min_size=cfg.rings.min_size,
             examples=cfg.rings.shared_examples,
             prefix=f"R{as_of:%Y%m%d}-",
@@ -213,7 +215,15 @@ def score_frame(
         out.loc[fidx, "ring_size"] = a["ring_size"].reindex(flagged_ids).to_numpy()
         centroids = campaign_centroids(getattr(model, "reference", None))
         if centroids and len(rings):
-            rings = most_like_campaign(rings, X, assign, centroids, refs)
+            rings = most_like_campaign(
+                rings,
+                X,
+                assign,
+                centroids,
+                refs,
+                z_clip=cfg.rings.campaign_z_clip,
+                max_distance=cfg.rings.campaign_max_distance,
+            )
             campaign_match = True
     timings["rings_s"] = (pd.Timestamp.now() - t0).total_seconds()
 

@@ -13,6 +13,7 @@ from distillguard.config import CONFIGS, StrictModel, load_config
 DEFAULT_PATH = CONFIGS / "score.yaml"
 
 LINK_KINDS = (
+    "prompt_band",
     "ip_prefix",
     "tls_fingerprint",
     "header_fingerprint",
@@ -45,15 +46,21 @@ class RingsConfig(StrictModel):
     """Grouping flagged accounts into rings through shared attributes."""
 
     min_size: int = Field(ge=2)
+    linkage: Literal["scoring", "features"]
+    strong_kinds: list[str]
+    min_shared_kinds: int = Field(ge=1)
     kinds: list[str]
     max_value_population_share: float = Field(gt=0, le=1)
     min_value_population_cap: int = Field(ge=2)
+    min_flagged_share: float = Field(ge=0, le=1)
     signup_wave_minutes: int = Field(ge=1)
     simhash_bands: int = Field(ge=1, le=8)
     min_prompt_accounts: int = Field(ge=2)
     shared_examples: int = Field(ge=1)
+    campaign_z_clip: float = Field(gt=0)
+    campaign_max_distance: float = Field(gt=0)
 
-    @field_validator("kinds")
+    @field_validator("kinds", "strong_kinds")
     @classmethod
     def _known_kinds(cls, v: list[str]) -> list[str]:
         unknown = sorted(set(v) - set(LINK_KINDS))

@@ -4,8 +4,8 @@ Two flagged accounts are linked when, in the scoring window, they share a rare v
 an IP /24 (IPv6: first three groups), a TLS or header fingerprint (client infrastructure), a
 payment instrument, a sign-up wave (same sign-up bucket from the same /24) or a prompt template
 (a band of the prompt SimHash, locality-sensitive). A value used by a large share of all active
-accounts (a popular SDK's fingerprint, a big ISP's /24) links nothing: rings are made of what few
-accounts share. Used when ``features.cohort`` offers no linkage function.
+accounts (a popular SDK's fingerprint, a big ISP's /24) links nothing, and neither does a value
+mostly used by accounts that were not flagged: rings are made of what their own members share.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ import pandas as pd
 from scoring.config import RingsConfig
 
 log = logging.getLogger(__name__)
-
-EDGE_COLUMNS = ["account_a", "account_b", "kind", "value"]
 
 
 def _prefix(ip: ibis.Column) -> ibis.Column:
@@ -66,13 +64,10 @@ def memberships(inputs, as_of: datetime, window: pd.Timedelta, cfg: RingsConfig)
     return ibis.union(*parts, distinct=True)
 
 
-def link_edges(
+def shared_values(
     inputs, as_of: datetime, window: pd.Timedelta, account_ids, cfg: RingsConfig
 ) -> pd.DataFrame:
-    """Edges (account_a, account_b, kind, value) among `account_ids` through rare shared values.
-
-    Each shared value contributes a star (every member linked to its first member), which keeps
-    the connected components of the full clique at a fraction of the edges.
+    """(account_id, kind, value) rows of `account_ids` for the rare values at least two share.
 
     Args:
         inputs: contract inputs (``.events``, ``.accounts`` as Ibis tables).
@@ -83,7 +78,7 @@ def link_edges(
     """
     ids = pd.Series(list(account_ids), dtype="object").astype(str).unique()
     if len(ids) < 2:
-        return pd.DataFrame(columns=EDGE_COLUMNS)
+        return pd.DataFrame(columns=["account_id", "kind", "value"])
     m = memberships(inputs, as_of, window, cfg)
     n_active = (
         inputs.events.filter(
@@ -103,6 +98,7 @@ def link_edges(
     keep = shared.join(pop, ["kind", "value"])
     keep = keep.filter(
         (keep.n_population <= cap)
+        & (keep.n_flagged >= keep.n_population * cfg.min_flagged_share)
         & ((keep.kind != "prompt_template") | (keep.n_flagged >= cfg.min_prompt_accounts))
     )
     rows = fm.semi_join(keep, ["kind", "value"]).to_pyarrow().to_pandas()
@@ -113,15 +109,4 @@ def link_edges(
         cap,
         n_active,
     )
-    return star_edges(rows)
-
-
-def star_edges(rows: pd.DataFrame) -> pd.DataFrame:
-    """Memberships (account_id, kind, value) -> star edges from each value's first member."""
-    if rows.empty:
-        return pd.DataFrame(columns=EDGE_COLUMNS)
-    rows = rows.sort_values(["kind", "value", "account_id"])
-    first = rows.groupby(["kind", "value"])["account_id"].transform("first")
-    e = rows.assign(account_a=first, account_b=rows["account_id"])
-    e = e[e["account_a"] != e["account_b"]]
-    return e[EDGE_COLUMNS].reset_index(drop=True)
+    return rows

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import time
 from datetime import datetime
@@ -49,13 +48,7 @@ def reconcile(n_accounts: int, active: pd.DataFrame, features: pd.DataFrame) -> 
 def _link(fn, name: str, inputs, as_of: pd.Timestamp, window: str, cfg: ScoreConfig):
     if name.startswith("scoring."):
         return functools.partial(fn, inputs, as_of, pd.Timedelta(window), cfg=cfg.rings)
-    params = inspect.signature(fn).parameters
-
-    def call(ids: list[str]) -> pd.DataFrame:
-        kw = {"window": window} if "window" in params else {}
-        return fn(inputs, as_of, ids, **kw)
-
-    return call
+    return functools.partial(fn, inputs, as_of, window)
 
 
 def score_inputs(
@@ -91,7 +84,7 @@ def score_inputs(
     features = build_features(inputs, t, window=window)
     features_s = time.perf_counter() - t0
     rec = reconcile(n_accounts, active, features)
-    fn, name = linkage_function()
+    fn, name = linkage_function(cfg.rings.linkage)
     result = score_frame(
         features,
         model,

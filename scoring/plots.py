@@ -26,6 +26,15 @@ def _numeric_view(X: pd.DataFrame) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((len(X), 0))
 
 
+def _label(name: str, value: object) -> str:
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        v = float(value)
+        text = "missing" if np.isnan(v) else f"{v:.3g}"
+    else:
+        text = "missing" if value is None else str(value)
+    return f"{name} = {text}"
+
+
 def waterfall_png(
     contrib_row: np.ndarray,
     values: pd.Series,
@@ -34,26 +43,49 @@ def waterfall_png(
     path: Path,
     max_display: int,
 ) -> Path:
-    """One account's SHAP waterfall (margin units) saved as PNG at `path`."""
+    """One account's SHAP waterfall (margin units) saved as PNG at `path`.
+
+    Bars run from the expected margin (the base value) through the `max_display - 1` largest
+    contributions and the sum of the rest to the account's margin; red pushes towards the flag.
+    Drawn with matplotlib directly (shap's waterfall is ~10x slower for the same picture).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import shap
 
-    data = np.array(
-        [v if isinstance(v, (int, float, np.number)) else str(v) for v in values], dtype=object
-    )
-    expl = shap.Explanation(
-        values=np.asarray(contrib_row[:-1], dtype=float),
-        base_values=float(contrib_row[-1]),
-        data=data,
-        feature_names=feature_names,
-    )
-    shap.plots.waterfall(expl, max_display=max_display, show=False)
-    fig = plt.gcf()
-    fig.suptitle(title, fontsize=10)
-    fig.savefig(path, dpi=90, bbox_inches="tight")
+    phi = np.asarray(contrib_row[:-1], dtype=float)
+    base = float(contrib_row[-1])
+    order = np.argsort(-np.abs(phi))[: max_display - 1]
+    rest = phi.sum() - phi[order].sum()
+    labels = [_label(feature_names[j], values.iloc[j]) for j in order]
+    steps = list(phi[order])
+    if len(phi) > len(order):
+        labels.append(f"{len(phi) - len(order)} other features")
+        steps.append(rest)
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(steps) + 1.6))
+    left = base
+    for i, step in enumerate(steps):
+        y = len(steps) - 1 - i
+        ax.barh(y, step, left=left, color="#d62728" if step > 0 else "#1f77b4", height=0.6)
+        ax.text(
+            left + step,
+            y,
+            f" {step:+.2f} ",
+            va="center",
+            ha="left" if step > 0 else "right",
+            fontsize=8,
+        )
+        left += step
+    ax.margins(x=0.12)
+    ax.set_yticks(range(len(steps)))
+    ax.set_yticklabels(labels[::-1], fontsize=8)
+    ax.axvline(base, color="grey", lw=0.8, ls="--")
+    ax.axvline(left, color="black", lw=0.8)
+    ax.set_xlabel(f"raw margin (log-odds): base {base:.2f} -> {left:.2f}; before calibration")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
 

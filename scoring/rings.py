@@ -39,19 +39,88 @@ RING_COLUMNS = [
 ]
 
 
-def linkage_function() -> tuple[Callable, str]:
-    """The edge builder to use: ``features.cohort``'s if it offers one, else scoring.linkage."""
-    try:
-        cohort = importlib.import_module("features.cohort")
-    except ImportError:
-        cohort = None
-    for name in ("link_edges", "shared_edges", "linkage_edges", "edges"):
-        fn = getattr(cohort, name, None) if cohort else None
-        if callable(fn):
-            return fn, f"features.cohort.{name}"
-    from scoring.linkage import link_edges
+MEMBER_COLUMNS = ["account_id", "kind", "value"]
 
-    return link_edges, "scoring.linkage.link_edges"
+
+def memberships_from_edges(edges: pd.DataFrame) -> pd.DataFrame:
+    """(account_id, kind, value) rows from (account_a, account_b, kind, value) edges."""
+    if edges.empty:
+        return pd.DataFrame(columns=MEMBER_COLUMNS)
+    rows = pd.concat(
+        [
+            edges[["account_a", "kind", "value"]].rename(columns={"account_a": "account_id"}),
+            edges[["account_b", "kind", "value"]].rename(columns={"account_b": "account_id"}),
+        ]
+    )
+    return rows.astype(str).drop_duplicates().reset_index(drop=True)
+
+
+def linkage_function(source: str) -> tuple[Callable, str]:
+    """The shared-value builder: scoring.linkage (``scoring``) or features.cohort (``features``).
+
+    Both return (account_id, kind, value) rows of the accounts asked for; features.cohort's
+    edges are turned into rows. scoring.linkage also drops values mostly used by unflagged
+    accounts (config rings.min_flagged_share), which features.cohort cannot know about.
+    """
+    if source == "features":
+        cohort = importlib.import_module("features.cohort")
+
+        def rows(inputs, as_of, window, account_ids) -> pd.DataFrame:
+            edges = cohort.link_edges(inputs, as_of, account_ids, window=window)
+            return memberships_from_edges(edges)
+
+        return rows, "features.cohort.link_edges"
+    from scoring.linkage import shared_values
+
+    return shared_values, "scoring.linkage.shared_values"
+
+
+def pair_edges(rows: pd.DataFrame, strong_kinds: list[str], min_kinds: int) -> pd.DataFrame:
+    """Edges between accounts that share a strong kind of value, or values of >= `min_kinds` kinds.
+
+    One shared proxy /24 or one borrowed client fingerprint is weak evidence: unrelated
+    operations rent the same proxy pools. A shared payment instrument or sign-up wave is
+    strong on its own; weaker kinds link only together.
+
+    Returns:
+        (account_a, account_b, kind, value): kind lists the shared kinds ("+"-joined), value
+        the number of distinct shared values.
+    """
+    cols = ["account_a", "account_b", "kind", "value"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    r = rows[MEMBER_COLUMNS].astype(str).drop_duplicates()
+    acc = pd.Categorical(r["account_id"])
+    kind = pd.Categorical(r["kind"])
+    key = pd.factorize(r["kind"] + "\x1f" + r["value"])[0]
+    m = pd.DataFrame({"a": acc.codes, "k": kind.codes, "key": key})
+    pairs = m.merge(m[["a", "key"]], on="key", suffixes=("", "_b"))
+    pairs = pairs[pairs["a"] < pairs["a_b"]]
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    strong_codes = [i for i, k in enumerate(kind.categories) if k in set(strong_kinds)]
+    per_kind = pairs.drop_duplicates(["a", "a_b", "k"])
+    g = per_kind.groupby(["a", "a_b"], sort=False)
+    n_kinds = g.size()
+    strong = per_kind.assign(s=per_kind["k"].isin(strong_codes)).groupby(["a", "a_b"])["s"].any()
+    keep = n_kinds[(n_kinds >= min_kinds) | strong.reindex(n_kinds.index)].index
+    kept = per_kind.set_index(["a", "a_b"]).loc[keep].reset_index()
+    kinds = (
+        kept.assign(kn=kind.categories[kept["k"]])
+        .groupby(["a", "a_b"])["kn"]
+        .agg(lambda k: "+".join(sorted(k)))
+    )
+    n_values = pairs.groupby(["a", "a_b"]).size().reindex(kinds.index)
+    a_idx = kinds.index.get_level_values(0)
+    b_idx = kinds.index.get_level_values(1)
+    return pd.DataFrame(
+        {
+            "account_a": acc.categories[a_idx].astype(str),
+            "account_b": acc.categories[b_idx].astype(str),
+            "kind": kinds.to_numpy(),
+            "value": n_values.astype(str).to_numpy(),
+        }
+    )
 
 
 def components(edges: pd.DataFrame, account_ids: list[str]) -> pd.Series:
@@ -68,16 +137,12 @@ def components(edges: pd.DataFrame, account_ids: list[str]) -> pd.Series:
     return pd.Series(labels, index=account_ids)
 
 
-def _shared_text(edges: pd.DataFrame, examples: int) -> str:
-    if edges.empty:
+def _shared_text(rows: pd.DataFrame, examples: int) -> str:
+    """``2 payment instruments: pay_1 (20 accounts), ...; 3 /24 networks: ...``."""
+    if rows.empty:
         return ""
-    members = pd.concat(
-        [
-            edges[["kind", "value", "account_a"]].rename(columns={"account_a": "account"}),
-            edges[["kind", "value", "account_b"]].rename(columns={"account_b": "account"}),
-        ]
-    ).drop_duplicates()
-    per_value = members.groupby(["kind", "value"])["account"].nunique().reset_index(name="n")
+    per_value = rows.groupby(["kind", "value"])["account_id"].nunique().reset_index(name="n")
+    per_value = per_value[per_value["n"] >= 2]
     parts = []
     for kind, grp in per_value.sort_values("n", ascending=False).groupby("kind", sort=False):
         label = KIND_LABELS.get(kind, str(kind).replace("_", " "))
@@ -91,18 +156,22 @@ def _shared_text(edges: pd.DataFrame, examples: int) -> str:
 
 
 def group_rings(
-    edges: pd.DataFrame,
+    rows: pd.DataFrame,
     scores: pd.DataFrame,
     *,
+    strong_kinds: list[str],
+    min_kinds: int,
     min_size: int,
     examples: int,
     prefix: str = "R",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Group flagged accounts into rings.
+    """Group flagged accounts into rings: connected components of :func:`pair_edges`.
 
     Args:
-        edges: (account_a, account_b, kind, value) among flagged accounts.
+        rows: (account_id, kind, value) shared values of flagged accounts.
         scores: flagged accounts: account_id, score, exchanges.
+        strong_kinds: kinds that link two accounts on their own.
+        min_kinds: otherwise, how many kinds two accounts must share.
         min_size: smallest component called a ring.
         examples: shared values quoted per kind.
         prefix: ring id prefix (ids are ``{prefix}{n:04d}``, largest ring first).
@@ -111,6 +180,7 @@ def group_rings(
         (assignment: account_id, ring_id (None when alone), ring_size; ring table).
     """
     ids = scores["account_id"].astype(str).tolist()
+    edges = pair_edges(rows, strong_kinds, min_kinds)
     labels = components(edges, ids)
     df = scores.assign(_c=labels.reindex(ids).to_numpy())
     size = df.groupby("_c")["account_id"].transform("size")
@@ -130,13 +200,11 @@ def group_rings(
     df["ring_id"] = df["_c"].map(rings["ring_id"]).astype("object")
     df.loc[df["ring_id"].isna(), "ring_id"] = None
     comp_of = labels.to_dict()
-    if len(edges):
-        e = edges.assign(_c=edges["account_a"].map(comp_of))
-    else:
-        e = edges.assign(_c=pd.Series(dtype="float"))
+    r = rows.assign(_c=rows["account_id"].map(comp_of)) if len(rows) else rows.assign(_c=None)
+    by_comp = dict(tuple(r.groupby("_c"))) if len(r) else {}
     shared, members = [], []
     for c in rings.index:
-        shared.append(_shared_text(e[e["_c"] == c], examples))
+        shared.append(_shared_text(by_comp.get(c, r.iloc[:0]), examples))
         m = df.loc[df["_c"] == c].sort_values("score", ascending=False)["account_id"]
         members.append(", ".join(m.head(examples * 3)) + (" ..." if len(m) > examples * 3 else ""))
     rings["shared"] = shared
@@ -147,22 +215,18 @@ def group_rings(
 
 
 def _scale(ref: Mapping | None) -> float:
+    """A robust spread of a feature among legitimate accounts: IQR, else bin-edge spread."""
     if not isinstance(ref, Mapping):
-        return 1.0
-    for key in ("std", "iqr", "scale"):
-        v = ref.get(key)
-        if v is not None and np.isfinite(v) and v > 0:
-            return float(v)
+        return np.nan
     q25, q75 = ref.get("q25"), ref.get("q75")
     if q25 is not None and q75 is not None and q75 > q25:
         return float(q75 - q25)
     edges = ref.get("bin_edges", ref.get("edges"))
-    if edges is not None and len(edges) >= 3:
+    if edges is not None and len(edges) >= 2:
         e = np.asarray(edges, dtype=float)
-        spread = float(np.nanquantile(e, 0.75) - np.nanquantile(e, 0.25))
-        if spread > 0:
-            return spread
-    return 1.0
+        if e.max() > e.min():
+            return float(e.max() - e.min()) / 2
+    return np.nan
 
 
 def campaign_centroids(reference: Mapping | None) -> Mapping[str, Mapping[str, float]] | None:
@@ -182,31 +246,43 @@ def most_like_campaign(
     assignment: pd.DataFrame,
     centroids: Mapping[str, Mapping[str, float]],
     feature_refs: Mapping[str, Mapping],
+    *,
+    z_clip: float,
+    max_distance: float,
 ) -> pd.DataFrame:
-    """Add ``campaign_like`` and ``campaign_distance`` (RMS of reference-scaled differences)."""
-    feats = features.set_index("account_id")
-    out_like, out_dist = [], []
+    """Add ``campaign_like`` and ``campaign_distance`` to the ring table.
+
+    The distance from a ring to a campaign is the mean over numeric features of
+    |ring median - campaign centroid| / (legitimate IQR), each term clipped at `z_clip` so no
+    single feature decides; the closest campaign is named when its distance is at most
+    `max_distance`, else ``campaign_like`` is None (the ring resembles no known campaign).
+    """
+    names = list(centroids)
+    cols = sorted(
+        {f for c in centroids.values() for f in c}
+        & {f for f in features.columns if pd.api.types.is_numeric_dtype(features[f])}
+    )
+    scale = np.array([_scale(feature_refs.get(f)) for f in cols])
+    ok = np.isfinite(scale) & (scale > 0)
+    cols, scale = [c for c, k in zip(cols, ok, strict=True) if k], scale[ok]
+    cent = np.array(
+        [
+            [np.nan if centroids[n].get(f) is None else float(centroids[n][f]) for f in cols]
+            for n in names
+        ]
+    )
+    feats = features.set_index("account_id")[cols].astype(float)
+    like, dist = [], []
     for rid in rings["ring_id"]:
         members = assignment.loc[assignment["ring_id"] == rid, "account_id"]
-        best, best_d = None, np.inf
-        for campaign, centroid in centroids.items():
-            cols = [
-                f
-                for f in centroid
-                if f in feats.columns and pd.api.types.is_numeric_dtype(feats[f])
-            ]
-            if not cols:
-                continue
-            mean = feats.loc[members, cols].astype(float).mean()
-            z = [
-                (mean[f] - float(centroid[f])) / _scale(feature_refs.get(f))
-                for f in cols
-                if centroid[f] is not None
-            ]
-            z = np.asarray(z, dtype=float)
-            z = z[np.isfinite(z)]
-            if z.size and (d := float(np.sqrt(np.mean(z**2)))) < best_d:
-                best, best_d = campaign, d
-        out_like.append(best)
-        out_dist.append(best_d if best is not None else np.nan)
-    return rings.assign(campaign_like=out_like, campaign_distance=out_dist)
+        med = feats.loc[members].median().to_numpy()
+        z = np.clip(np.abs(med[None, :] - cent) / scale[None, :], 0, z_clip)
+        d = np.nanmean(np.where(np.isfinite(z), z, np.nan), axis=1) if cols else np.array([])
+        if d.size and np.isfinite(d).any():
+            i = int(np.nanargmin(d))
+            like.append(names[i] if d[i] <= max_distance else None)
+            dist.append(float(d[i]))
+        else:
+            like.append(None)
+            dist.append(np.nan)
+    return rings.assign(campaign_like=like, campaign_distance=dist)

@@ -162,8 +162,14 @@ def train_tiny_model(
     cats = categorical_levels(df, features)
     X = prepare_frame(df, features, cats)
     booster = lgb.train(
-        {"objective": "binary", "num_leaves": 7, "verbose": -1, "seed": 0, "num_threads": 1,
-         "min_data_in_leaf": 5},
+        {
+            "objective": "binary",
+            "num_leaves": 7,
+            "verbose": -1,
+            "seed": 0,
+            "num_threads": 1,
+            "min_data_in_leaf": 5,
+        },
         lgb.Dataset(X, y),
         num_boost_round=30,
     )
@@ -205,8 +211,10 @@ def planted_model(tmp_path_factory):
     cols = feature_columns(feats)
     cats = categorical_levels(feats, cols)
     ref = build_reference(
-        prepare_frame(feats, cols, cats), y,
-        pd.Series(np.where(y == 1, "camp-planted", None)), cats,
+        prepare_frame(feats, cols, cats),
+        y,
+        pd.Series(np.where(y == 1, "camp-planted", None)),
+        cats,
         ReferenceConfig(n_bins=10, max_levels=10),
     )
     model = train_tiny_model(feats, y, flag_quantile=0.9, features=cols, reference=ref)

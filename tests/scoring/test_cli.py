@@ -29,8 +29,9 @@ def test_scores_reconcile_rings_and_review_run(planted, registered, tmp_path):
     events = pd.read_parquet(planted["events"])
     active = events.loc[events["ts"] >= AS_OF - pd.Timedelta("7d"), "account_id"].nunique()
     assert len(s) == active == s["account_id"].nunique()
-    m = re.search(r"accounts in input ([\d,]+) >= active in window ([\d,]+).*= scored ([\d,]+)",
-                  res.output)
+    m = re.search(
+        r"accounts in input ([\d,]+) >= active in window ([\d,]+).*= scored ([\d,]+)", res.output
+    )
     assert m and int(m[2].replace(",", "")) == int(m[3].replace(",", "")) == len(s)
     assert (s["model_version"] == registered["version"]).all()
     assert (pd.to_datetime(s["as_of"], utc=True) == AS_OF).all()
@@ -92,8 +93,10 @@ def test_contract_violation_fails_clearly(planted, registered, tmp_path):
     bad = tmp_path / "bad-events.parquet"
     events.to_parquet(bad)
     out = tmp_path / "s.parquet"
-    res = runner.invoke(app, ["score", "--events", str(bad), "--accounts",
-                              str(planted["accounts"]), "--out", str(out)])
+    res = runner.invoke(
+        app,
+        ["score", "--events", str(bad), "--accounts", str(planted["accounts"]), "--out", str(out)],
+    )
     assert res.exit_code == 2
     assert "input_tokens" in res.output and "events" in res.output
     assert not out.exists()
@@ -105,6 +108,16 @@ def test_file_path_model_is_refused(planted, registered, tmp_path):
 
 
 def test_inputs_must_be_given_once(planted, tmp_path):
-    res = runner.invoke(app, ["score", "--world", str(tmp_path), "--events",
-                              str(planted["events"]), "--out", str(tmp_path / "s.parquet")])
+    res = runner.invoke(
+        app,
+        [
+            "score",
+            "--world",
+            str(tmp_path),
+            "--events",
+            str(planted["events"]),
+            "--out",
+            str(tmp_path / "s.parquet"),
+        ],
+    )
     assert res.exit_code == 2 and "not both" in res.output

@@ -92,8 +92,12 @@ def test_every_catalogue_feature_reads_well(planted_model):
             s = sentence(name, value, ref)
             assert is_well_formed(s), (name, value, s)
     stems = {parse_feature_name(s.name.format(w="7d")).stem for s in specs}
-    assert stems - set(phrases()) <= {"account_has_org", "infra_tls_rarity",
-                                      "infra_header_rarity", "infra_user_agent_rarity"}
+    assert stems - set(phrases()) <= {
+        "account_has_org",
+        "infra_tls_rarity",
+        "infra_header_rarity",
+        "infra_user_agent_rarity",
+    }
 
 
 def test_well_formed_rejects_code_leftovers():
