@@ -109,3 +109,67 @@ def test_import_names_the_missing_source_file_and_writes_nothing(tmp_path):
     assert res.exit_code == 2
     assert "accounts.parquet" in res.output and "not found" in res.output
     assert not out.exists()
+
+
+def test_report_rewrites_only_its_generated_section(cfg, tmp_path):
+    from training.external import ExternalResult
+    from training.external_report import BEGIN, END, render, write_report
+
+    rows = []
+    for fs in cfg.feature_sets:
+        for i, v in enumerate(cfg.run.vendors):
+            rows.append(
+                {
+                    "feature_set": fs.name,
+                    "vendor": v,
+                    "n_test_fakes": 10,
+                    "n_test_humans": 20,
+                    "vendor_not_scored": 1,
+                    "precision": 0.9,
+                    "recall": 0.5 + i / 10,
+                    "f1": 0.6,
+                    "mcc": 0.5 + i / 10,
+                    "average_precision": 0.9,
+                    "fp": 1,
+                    "fn": 5,
+                    "threshold": 0.7,
+                    "recall_all_vendor_accounts": 0.45,
+                    "best_threshold_mcc": 0.8,
+                    "mcc_at_val_fpr_0.05": 0.7,
+                }
+            )
+    shap = pd.DataFrame(
+        [
+            {
+                "feature_set": fs.name,
+                "vendor": "FSF",
+                "feature": "volume_x_1d",
+                "mean_abs_shap": 1.0,
+                "mean_shap_fakes": 0.5,
+                "median_fakes": 1.0,
+                "median_humans": 3.0,
+            }
+            for fs in cfg.feature_sets
+        ]
+    )
+    res = ExternalResult(
+        pd.DataFrame(rows),
+        shap,
+        ["account_age_days_asof"],
+        {},
+        {
+            "accounts": 30,
+            "labelled": 30,
+            "with_feature_row": 29,
+            "without_feature_row": 1,
+            "without_account_age": 3,
+        },
+        {"load": 1.0},
+    )
+    page = tmp_path / "page.md"
+    page.write_text(f"# Title\n\nhand-written\n\n{BEGIN}\nold numbers\n{END}\n\ntail text\n")
+    write_report(page, render(res, cfg, "distillguard external ...", None))
+    text = page.read_text()
+    assert "hand-written" in text and "tail text" in text and "old numbers" not in text
+    assert text.count(BEGIN) == 1 and text.count(END) == 1
+    assert "**NOT met** (worst 0.500)" in text
