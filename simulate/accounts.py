@@ -43,7 +43,8 @@ class Group:
     home_asn: np.ndarray
     home_host: np.ndarray  # (n, MAX_IPS) host numbers inside home_asn's block
     n_home: np.ndarray
-    shared_asn: np.ndarray  # (n, pool) shared-pool ASN per slot, -1 if none
+    shared_unit: np.ndarray  # (n,) row of shared_asn / shared_host the account uses
+    shared_asn: np.ndarray  # (orgs or 1, pool) shared-pool ASN per slot, -1 if none
     shared_host: np.ndarray
     clients: np.ndarray  # (n, MAX_CLIENTS) pool client indices
     n_clients: np.ndarray
@@ -148,16 +149,18 @@ def build_group(
     pool = max(inf.shared_ip_pool, 1)
     if inf.shared_ip_scope == "org":
         org_host = rng.integers(0, 65536, size=(n_org, pool))
-        shared_asn = np.repeat(home_asn[:, None], pool, axis=1)
-        shared_host = org_host[org] % pools.asn_hosts[home_asn][:, None]
+        org_asn = home_asn[np.unique(org, return_index=True)[1]]
+        shared_unit = org
+        shared_asn = np.repeat(org_asn[:, None], pool, axis=1)
+        shared_host = org_host % pools.asn_hosts[org_asn][:, None]
     else:
         gk = _pick(rng, inf.asn_kinds, pool)
         gasn = np.array([rng.choice(pools.asns_of(k)) for k in gk])
-        shared_asn = np.broadcast_to(gasn, (n, pool))
-        ghost = rng.integers(0, 65536, pool) % pools.asn_hosts[gasn]
-        shared_host = np.broadcast_to(ghost, (n, pool))
+        shared_unit = np.zeros(n, dtype=int)
+        shared_asn = gasn[None, :]
+        shared_host = (rng.integers(0, 65536, pool) % pools.asn_hosts[gasn])[None, :]
     if inf.shared_ip_pool == 0:
-        shared_asn = np.full((n, 1), -1)
+        shared_asn = np.full((1, 1), -1)
 
     # Clients: drawn from the shared pool by family and version popularity.
     clients = draw_clients(rng, pools, inf.client_families, n * MAX_CLIENTS).reshape(n, -1)
@@ -191,7 +194,7 @@ def build_group(
         name=name, index=index, profile=profile, is_campaign=is_campaign, account_id=ids,
         org=org, org_id=org_id, created_us=created, first_us=first, last_us=last, tz=tz,
         country=country, home_asn=home_asn, home_host=home_host, n_home=n_home,
-        shared_asn=np.ascontiguousarray(shared_asn), shared_host=np.ascontiguousarray(shared_host),
+        shared_unit=shared_unit, shared_asn=shared_asn, shared_host=shared_host,
         clients=clients, n_clients=n_clients, tier=tier, mixed_share=mixed, families=families,
         attrs=attrs,
     )  # fmt: skip

@@ -208,8 +208,9 @@ def generate(
     if group.shared_asn[0, 0] >= 0:
         sh = rng.random(E) < inf.shared_ip_share
         slot = rng.integers(0, group.shared_asn.shape[1], int(sh.sum()))
-        asn[sh] = group.shared_asn[g_idx[sh], slot]
-        host[sh] = group.shared_host[g_idx[sh], slot]
+        unit = group.shared_unit[g_idx[sh]]
+        asn[sh] = group.shared_asn[unit, slot]
+        host[sh] = group.shared_host[unit, slot]
     rot = rng.random(E) < inf.ip_rotation
     if rot.any():
         kinds = np.array(list(inf.asn_kinds))
