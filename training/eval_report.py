@@ -26,6 +26,7 @@ class EvalTables:
     archetypes: pd.DataFrame
     ttd_accounts: pd.DataFrame
     ttd_campaigns: pd.DataFrame
+    skipped: pd.DataFrame
 
 
 def targets(t: EvalTables, cfg: TrainConfig) -> pd.DataFrame:
@@ -155,6 +156,9 @@ def write_report(
         "## 1. Leave one campaign out (forward in time from each campaign's start)",
         "",
         md_table(t.held_out),
+        "Folds skipped (too little labelled history on their training side):",
+        "",
+        md_table(t.skipped),
         "## 2. Forward in time (label delay respected)",
         "",
         md_table(t.forward),

@@ -57,17 +57,27 @@ def events_daily(inputs, accounts: list[str]) -> pd.DataFrame:
     return out
 
 
-def evaluate_world(world: Path, cfg: TrainConfig, out: Path, command: str) -> str:
-    """Run the whole evaluation on `world`, write `out` (+ plots beside it), log to MLflow."""
+def evaluate_world(
+    world: Path, cfg: TrainConfig, out: Path, command: str, snapshots: Path | None = None
+) -> str:
+    """Run the whole evaluation on `world`, write `out` (+ plots beside it), log to MLflow.
+
+    `snapshots`: a prebuilt build_snapshots Parquet of the same world (else built here).
+    """
     import mlflow
 
     from features import build_features
 
     t0 = time.time()
-    snaps, inputs = load_snapshots(world, cfg)
+    if snapshots is not None:
+        from distillguard.contract import load_world
+
+        snaps, inputs = pd.read_parquet(snapshots), load_world(world)
+    else:
+        snaps, inputs = load_snapshots(world, cfg)
     truth = world / "truth.parquet"
     truth_path = truth if truth.exists() else None
-    held, forward, has_truth = run_evaluation(snaps, cfg, truth_path)
+    held, forward, has_truth, skipped = run_evaluation(snaps, cfg, truth_path)
 
     members = campaign_members(inputs, truth_path)
     end = pd.to_datetime(snaps["as_of"], utc=True).max()
@@ -99,6 +109,7 @@ def evaluate_world(world: Path, cfg: TrainConfig, out: Path, command: str) -> st
         archetypes=archetype_table(held) if held else pd.DataFrame(),
         ttd_accounts=ttd_acc,
         ttd_campaigns=ttd_camp,
+        skipped=skipped,
     )
     plot_paths = plot_all(held, tables, out.parent / "evaluation")
     seconds = time.time() - t0

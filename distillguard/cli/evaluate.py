@@ -11,6 +11,9 @@ def command(
     world: Path = typer.Option(..., "--world", help="World directory (events, accounts, labels)."),
     config: Path = typer.Option(Path("configs/train.yaml"), "--config", help="TrainConfig YAML."),
     out: Path = typer.Option(Path("docs/evaluation.md"), "--out", help="Markdown report."),
+    snapshots: Path = typer.Option(
+        None, "--snapshots", help="Prebuilt snapshot Parquet of the same world (skips building)."
+    ),
 ) -> None:
     """Honest evaluation report (markdown + plots beside it), also logged to MLflow."""
     from training.config import load_train_config
@@ -18,5 +21,7 @@ def command(
 
     cfg = load_train_config(config)
     cmd = f"distillguard evaluate --config {config} --world {world} --out {out}"
-    evaluate_world(world, cfg, out, cmd)
+    if snapshots is not None:
+        cmd += f" --snapshots {snapshots}"
+    evaluate_world(world, cfg, out, cmd, snapshots=snapshots)
     typer.echo(f"wrote {out}")
