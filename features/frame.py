@@ -146,15 +146,21 @@ def prepare(inputs, cfg: FeatureConfig, materialize: bool = False) -> Prepared:
         events = engine.materialize(con, events, "events")
         owned.append(events)
     accounts = engine.materialize(con, ensure_columns(inputs.accounts, "accounts"), "accounts")
+    # one scan of the log: first/last event per (account, model); the rest derives from it
+    ev = events if materialize else inputs.events
+    pairs = engine.materialize(
+        con,
+        ev.group_by(["account_id", "model"]).agg(first_ts=ev.ts.min(), last_ts=ev.ts.max()),
+        "pairs",
+    )
     acc_first = engine.materialize(
-        con, events.group_by("account_id").agg(first_ts=events.ts.min()), "acct_first"
+        con, pairs.group_by("account_id").agg(first_ts=pairs.first_ts.min()), "acct_first"
     )
     mod_first = engine.materialize(
-        con, events.group_by("model").agg(first_ts=events.ts.min()), "model_first"
+        con, pairs.group_by("model").agg(first_ts=pairs.first_ts.min()), "model_first"
     )
-    span = engine.to_pandas(mod_first.agg(lo=mod_first.first_ts.min()))
-    end = engine.to_pandas(events.agg(hi=events.ts.max()))
-    lo, hi = span["lo"].iloc[0], end["hi"].iloc[0]
+    span = engine.to_pandas(pairs.agg(lo=pairs.first_ts.min(), hi=pairs.last_ts.max()))
+    lo, hi = span["lo"].iloc[0], span["hi"].iloc[0]
     n = engine.acquire_slot(con)
     return Prepared(
         con=con,
@@ -164,7 +170,7 @@ def prepare(inputs, cfg: FeatureConfig, materialize: bool = False) -> Prepared:
         model_first=mod_first,
         log_start=None if pd.isna(lo) else to_utc(lo),
         log_end=None if pd.isna(hi) else to_utc(hi),
-        owned=[*owned, acc_first, mod_first, accounts],
+        owned=[*owned, acc_first, mod_first, pairs, accounts],
         names={k: f"_dg{n}_{k}" for k in ("w", "a", "af", "mf")},
         slot=n,
         cfg_key=cfg.model_dump_json(),
