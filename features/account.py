@@ -78,7 +78,7 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
     e, a, w = t.events, t.accounts, t.label
     a = a.join(t.active, "account_id").left_join(t.account_first, "account_id")
     a = a.drop("account_id_right") if "account_id_right" in a.columns else a
-    created_s = a.created_at.epoch_seconds().cast("float64")
+    created_s = a.created_at.epoch_seconds().floor().cast("float64")
     match = e.join(t.accounts.select("account_id", "billing_country"), "account_id")
     match = match.group_by("account_id").agg(m=share(match.country == match.billing_country))
     j = a.left_join(match, "account_id")
@@ -86,7 +86,7 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
         a.account_id,
         account_age_days_asof=a.age_days,
         account_first_request_delay_days_asof=(
-            a.first_ts.epoch_seconds().cast("float64") - created_s
+            a.first_ts.epoch_seconds().floor().cast("float64") - created_s
         )
         / 86400.0,
         **{f"account_{c}_asof": a[c] for c in CATEGORICAL},

@@ -50,7 +50,7 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
     new = t.model_first.filter(t.model_first.is_new)
     new = new.select(
         "model",
-        rel_ms=new.first_ts.epoch_seconds().cast("int64") * 1000
+        rel_ms=new.first_ts.epoch_seconds().floor().cast("int64") * 1000
         + new.first_ts.millisecond().cast("int64"),
     )
     j = e.left_join(new, "model")

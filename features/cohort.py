@@ -128,7 +128,7 @@ def _share_counts(t: Tables, cfg: FeatureConfig) -> ibis.Table:
         out = out.left_join(j, "account_id").drop("account_id_right")
     a = t.accounts
     bucket_s = int(parse_duration(cfg.cohort.signup_bucket).total_seconds())
-    a = a.mutate(b=a.created_at.epoch_seconds().cast("int64") // bucket_s)
+    a = a.mutate(b=a.created_at.epoch_seconds().floor().cast("int64") // bucket_s)
     hour = a.join(a.group_by("b").agg(n=a.count()), "b").select(
         "account_id", hour=lambda x: x.n - 1
     )
@@ -174,14 +174,18 @@ def queries(t: Tables, cfg: FeatureConfig) -> dict[str, ibis.Table]:
     hourly = (
         e.group_by(["account_id", "hour_ts"])
         .agg(n=e.count())
-        .select("account_id", "n", hour=lambda x: x.hour_ts.epoch_seconds().cast("int64") // 3600)
+        .select(
+            "account_id",
+            "n",
+            hour=lambda x: x.hour_ts.epoch_seconds().floor().cast("int64") // 3600,
+        )
     )
     attrs = t.accounts.join(t.active, "account_id").select(
         "account_id",
         "org_id",
         "verification_path",
         "payment_fingerprint",
-        created_h=lambda x: x.created_at.epoch_seconds().cast("float64") / 3600.0,
+        created_h=lambda x: x.created_at.epoch_seconds().floor().cast("float64") / 3600.0,
     )
     return {
         "counts": _share_counts(t, cfg),

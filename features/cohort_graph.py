@@ -36,7 +36,7 @@ def account_values(t: Tables, cfg: FeatureConfig) -> dict[str, ibis.Table]:
     """
     e, a = t.events, t.accounts
     bucket_s = int(parse_duration(cfg.cohort.signup_bucket).total_seconds())
-    wave_bucket = (a.created_at.epoch_seconds().cast("int64") // bucket_s).cast("string")
+    wave_bucket = (a.created_at.epoch_seconds().floor().cast("int64") // bucket_s).cast("string")
     bands = simhash_bands(t, cfg)
     out = {
         "ip_prefix": e.select("account_id", value=e.prefix),

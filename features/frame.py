@@ -187,7 +187,7 @@ def _prefix(ip: ibis.Value) -> ibis.Value:
 
 def derive(e: ibis.Table, cfg: FeatureConfig) -> ibis.Table:
     """Row-wise derived columns every family shares (cutoff-independent); drops the prompt text."""
-    t_ms = e.ts.epoch_seconds().cast("int64") * 1000 + e.ts.millisecond().cast("int64")
+    t_ms = e.ts.epoch_seconds().floor().cast("int64") * 1000 + e.ts.millisecond().cast("int64")
     offsets = cfg.cadence.country_utc_offset
     offset = (
         e.country.substitute(offsets, else_=ibis.null("int64")) if offsets else ibis.null("int64")
@@ -242,7 +242,9 @@ def tables_at(
     cutoff_s = float(as_of.timestamp())
     fill = {
         "w": window_events(prep, as_of, td, cfg),
-        "a": a.mutate(age_days=(cutoff_s - a.created_at.epoch_seconds().cast("float64")) / 86400.0),
+        "a": a.mutate(
+            age_days=(cutoff_s - a.created_at.epoch_seconds().floor().cast("float64")) / 86400.0
+        ),
         "af": prep.account_first.filter(prep.account_first.first_ts < hi),
         "mf": _models_at(prep, hi, cfg),
     }
