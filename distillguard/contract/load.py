@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -57,6 +58,15 @@ def _materialise(con: ibis.BaseBackend, expr: ibis.Table, stem: str) -> ibis.Tab
     if con.name == "duckdb":
         return con.create_table(f"dg_{stem}_{next(_ids)}", expr)
     return expr.cache()
+
+
+def _duckdb(cfg: ContractConfig) -> ibis.BaseBackend:
+    """A new in-memory DuckDB (UTC session) that spills to a temp directory, not to ./.tmp."""
+    temp = cfg.duckdb_temp_directory or str(Path(tempfile.gettempdir()) / "distillguard-duckdb")
+    con = ibis.duckdb.connect(temp_directory=temp)
+    if cfg.duckdb_memory_limit:
+        con.raw_sql(f"SET memory_limit = '{cfg.duckdb_memory_limit}'")
+    return con
 
 
 def _duplicate_keys(con: ibis.BaseBackend, typed: read.Typed) -> ibis.Table:
@@ -144,7 +154,7 @@ def load_inputs(
     if on_error == "quarantine" and quarantine_dir is None:
         raise ValueError("on_error='quarantine' needs a quarantine_dir")
     cfg = config or load_contract_config()
-    con = backend or ibis.duckdb.connect()
+    con = backend or _duckdb(cfg)
     qdir = Path(quarantine_dir) if quarantine_dir is not None else None
     sources = {"events": events, "accounts": accounts, "labels": labels}
 

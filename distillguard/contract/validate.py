@@ -119,14 +119,17 @@ def check_strict(
     """
     by_reason = {r.reason: r for r in rules}
     if engine == "pandera":
-        failed = _failed_by_pandera(typed, rules, ctx, n)
         n_read = int(typed.wide.count().execute())
+        # pandera 0.35 reads an empty table's all() (SQL NULL) as a failed check: skip it.
+        failed = _failed_by_pandera(typed, rules, ctx, n) if n_read else []
         counts = {}
         for reason in failed:
             r = by_reason.get(reason)
-            counts[reason] = (
+            count = (
                 int(typed.wide.filter(r.offending(typed.wide, ctx)).count().execute()) if r else 0
             )
+            if count or r is None:
+                counts[reason] = count
     else:
         n_read, all_counts = rule_counts(typed, rules, ctx)
         counts = {k: v for k, v in all_counts.items() if v}

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from distillguard.contract import ContractError, load_inputs, load_world
+from distillguard.contract.config import ContractConfig
 from distillguard.contract.simhash import simhash
 from distillguard.contract.spec import schema
 from distillguard.world import WorldError, WorldPaths
@@ -174,9 +175,11 @@ def test_labels_of_unknown_accounts_are_kept_and_noted(write):
     assert any("1 labelled account(s) not in accounts" in n for n in inputs.report.notes)
 
 
-def test_empty_tables_load_with_zero_counts(write):
+@pytest.mark.parametrize("engine", ["pandera", "aggregate"])
+def test_empty_tables_load_with_zero_counts(write, engine):
     paths = write(events=events_table().slice(0, 0), labels=labels_table().slice(0, 0))
-    inputs = load_inputs(paths["events"], paths["accounts"], paths["labels"])
+    cfg = ContractConfig(strict_engine=engine)
+    inputs = load_inputs(paths["events"], paths["accounts"], paths["labels"], config=cfg)
     assert inputs.events.count().execute() == 0
     rep = inputs.report.tables
     assert (rep["events"].read, rep["labels"].read, rep["accounts"].read) == (0, 0, 3)
