@@ -1,12 +1,13 @@
 """Check a typed table against the contract's rules: strictly, or with a quarantine.
 
-Strict (``on_error="raise"``): a pandera ``DataFrameSchema`` (``pandera.ibis``,
-run on the ibis table, so DuckDB evaluates every check as one aggregate query
-without copying the table into Python) holds the contract dtypes and one
-dataframe check per row-level rule of :mod:`distillguard.contract.rules`.
-Every failed check becomes a :class:`Violation` with its count and up to
-``example_rows`` offending rows, and all of them are raised at once as a
-:class:`ContractError`.
+Strict (``on_error="raise"``), engine ``pandera`` (default): a pandera
+``DataFrameSchema`` (``pandera.ibis``, run on the ibis table, so DuckDB
+evaluates each check as an aggregate query without copying the table into
+Python) holds the contract dtypes and one dataframe check per row-level rule
+of :mod:`distillguard.contract.rules`. Engine ``aggregate``: every rule of a
+table in one aggregate query. Either way every broken rule becomes a
+:class:`Violation` with its count and up to ``example_rows`` offending rows,
+and all of them are raised at once as a :class:`ContractError`.
 
 Quarantine (``on_error="quarantine"``): each row's reason is its first broken
 rule; offending rows (their columns as read, plus ``reason``) are streamed to
