@@ -1,4 +1,4 @@
-"""Feature benchmark: ``.venv/bin/python -m bench features [--world=DIR] [--snapshots] [--full]``.
+"""Feature benchmark: ``python -m bench features [--world=DIR] [--snapshots] [--full]``.
 
 Measures on the demo world (data/world-demo):
 - build_features at the end of the log (7-day window): seconds, window events per second;
@@ -6,7 +6,8 @@ Measures on the demo world (data/world-demo):
 - a plain-pandas groupby version of three families (volume, cadence, infrastructure counts)
   against the engine's queries for the same families, on the same in-memory window;
 - with --snapshots: build_snapshots (what training trains on);
-- with --full: build_features on data/world-full in a child process (time, peak RSS).
+- with --full: build_features on data/world-full in a child process (time, peak RSS);
+- with --no-pandas: skip the (slow) pandas side-by-side.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def full_world(world: Path) -> dict:
 def main(argv: list[str]) -> dict:
     """Run the benchmark; returns the figures (also written to bench/out/features.json)."""
     from distillguard.contract import load_world
-    from features import build_features, build_snapshots
+    from features import build_features
     from features.config import load_feature_config, parse_duration
     from features.frame import prepare, to_utc
 
@@ -185,6 +186,8 @@ def main(argv: list[str]) -> dict:
     )
     log.info("build_features: %s", json.dumps(res))
 
+    if "--no-pandas" in argv:
+        return _extras(argv, world, res)
     prep = prepare(inputs, cfg, materialize=False)
     try:
         eng_s = engine_families(prep, cutoff, cfg)
@@ -200,6 +203,14 @@ def main(argv: list[str]) -> dict:
         pandas_over_engine=round(pd_s / eng_s, 1),
     )
     log.info("pandas vs engine: %.2fs vs %.2fs", pd_s, eng_s)
+
+    return _extras(argv, world, res)
+
+
+def _extras(argv: list[str], world: Path, res: dict) -> dict:
+    """The optional parts: snapshots of the world, the full world."""
+    from distillguard.contract import load_world
+    from features import build_snapshots
 
     if "--snapshots" in argv:
         start = time.perf_counter()

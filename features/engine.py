@@ -66,6 +66,12 @@ def spark_backend(cfg: FeatureConfig, session=None):
     return ibis.pyspark.connect(session)
 
 
+def quiet(con) -> None:
+    """No DuckDB progress bar on stdout (it would interleave with logs)."""
+    if backend_name(con) == "duckdb":
+        con.con.execute("SET enable_progress_bar = false")
+
+
 def materialize(con, expr: ibis.Table, stem: str) -> ibis.Table:
     """Compute `expr` once into a temporary table on `con` and return it."""
     name = f"_dg_{stem}_{next(_names)}"

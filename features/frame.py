@@ -140,6 +140,7 @@ def prepare(inputs, cfg: FeatureConfig, materialize: bool = False) -> Prepared:
             when many cutoffs follow (snapshots), not for a single pass.
     """
     con = getattr(inputs, "con", None) or inputs.events._find_backend()
+    engine.quiet(con)
     events = derive(ensure_columns(inputs.events, "events"), cfg)
     owned = []
     if materialize:

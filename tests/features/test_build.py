@@ -111,9 +111,14 @@ def test_snapshots(synth_tables):
     lab = lab.set_index("account_id").loc[sorted(expected)]
     assert (got.loc[lab.index, "label"].to_numpy() == lab.label.to_numpy()).all()
     assert (snaps.loc[snaps.label == 1, "campaign_id"] == "camp-A").all()
-    # cutoffs on the day grain and at least `offset` after the first request
-    assert (snaps["as_of"] == snaps["as_of"].dt.floor("D")).all()
-    assert (snaps["as_of"] >= snaps["first_seen"] + pd.Timedelta(days=1)).all()
+    # cutoffs on the configured grain, at least `offset` (and less than offset + grain) after
+    # the first request
+    from features.config import load_feature_config, parse_duration
+
+    grain = pd.Timedelta(parse_duration(load_feature_config().snapshots.cutoff_grain))
+    assert (snaps["as_of"] == snaps["as_of"].dt.floor(grain)).all()
+    delay = snaps["as_of"] - snaps["first_seen"]
+    assert (delay >= pd.Timedelta(days=1)).all() and (delay < pd.Timedelta(days=3) + grain).all()
     assert snaps.groupby("account_id")["as_of"].nunique().max() <= 2
     assert snaps.loc[snaps.account_id.str.startswith("legit-000"), "org_id"].eq("org-acme").all()
 
