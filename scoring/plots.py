@@ -6,6 +6,7 @@ Both show contributions to the raw margin (log-odds), before calibration; the ti
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,9 @@ def beeswarm_png(contrib: np.ndarray, X: pd.DataFrame, title: str, path: Path) -
         data=_numeric_view(X),
         feature_names=list(X.columns),
     )
-    shap.plots.beeswarm(expl, max_display=20, show=False)
+    with warnings.catch_warnings():  # all-missing features (e.g. no org) warn inside shap
+        warnings.simplefilter("ignore", RuntimeWarning)
+        shap.plots.beeswarm(expl, max_display=20, show=False)
     fig = plt.gcf()
     fig.suptitle(title, fontsize=10)
     fig.savefig(path, dpi=90, bbox_inches="tight")

@@ -33,12 +33,21 @@ def _metric_key(name: str) -> str:
     return re.sub(r"[^\w\-. /]", "_", name)
 
 
-def flags_table(result: ScoreResult, max_rows: int) -> pd.DataFrame:
-    """Flagged accounts by rank, JSON-friendly (what mlflow.log_table shows)."""
-    f = result.scores[result.scores["flagged"]].sort_values("rank").head(max_rows).copy()
-    f["as_of"] = f["as_of"].astype(str)
-    f["exchanges"] = pd.to_numeric(f["exchanges"], errors="coerce")
-    return f.drop(columns=["margin"]).reset_index(drop=True)
+def flags_table(result: ScoreResult, max_rows: int, top: int) -> pd.DataFrame:
+    """Flagged accounts by rank, reasons first (what mlflow.log_table shows in the UI).
+
+    as-of, threshold and model version are run params; each reason's value is in its text.
+    """
+    f = result.scores[result.scores["flagged"]].sort_values("rank").head(max_rows)
+    cols = ["rank", "account_id", "score", "ring_id", "ring_size", "exchanges"]
+    cols += [f"reason_{i}_text" for i in range(1, top + 1)]
+    cols += [f"reason_{i}_{k}" for i in range(1, top + 1) for k in ("feature", "shap")]
+    out = f[cols].copy()
+    out["score"] = out["score"].round(4)
+    out["exchanges"] = pd.to_numeric(out["exchanges"], errors="coerce")
+    for i in range(1, top + 1):
+        out[f"reason_{i}_shap"] = out[f"reason_{i}_shap"].round(3)
+    return out.reset_index(drop=True)
 
 
 def log_review_run(
@@ -83,7 +92,8 @@ def log_review_run(
         mlflow.log_metrics(metrics)
         mlflow.set_tags({"distillguard.kind": "scoring", "distillguard.as_of": str(result.as_of)})
 
-        mlflow.log_table(flags_table(result, cfg.review.table_max_rows), "flags.json")
+        table = flags_table(result, cfg.review.table_max_rows, cfg.reasons.top)
+        mlflow.log_table(table, "flags.json")
         if len(result.rings):
             mlflow.log_table(result.rings.astype({"size": "int64"}), "rings.json")
         if len(result.drift):
