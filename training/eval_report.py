@@ -153,7 +153,7 @@ def write_report(
         "## Targets",
         "",
         md_table(targets(t, cfg)),
-        "## 1. Leave one campaign out (forward in time from each campaign's start)",
+        "## 1. Leave one campaign out (not time-ordered: labels as known at the end)",
         "",
         md_table(t.held_out),
         "Folds skipped (too little labelled history on their training side):",

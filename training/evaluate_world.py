@@ -47,12 +47,8 @@ def events_daily(inputs, accounts: list[str]) -> pd.DataFrame:
     """account_id, day (UTC midnight), n: exchanges per account per day."""
     ev = inputs.events
     sel = ev.filter(ev.account_id.isin(accounts))
-    out = (
-        sel.mutate(day=sel.ts.truncate("D"))
-        .group_by(["account_id", "day"])
-        .aggregate(n=sel.count())
-        .to_pandas()
-    )
+    m = sel.mutate(day=sel.ts.truncate("D"))
+    out = m.group_by(["account_id", "day"]).aggregate(n=m.count()).to_pandas()
     out["day"] = pd.to_datetime(out["day"], utc=True)
     return out
 

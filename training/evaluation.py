@@ -25,7 +25,7 @@ from training.baselines import baseline_scores
 from training.config import TrainConfig
 from training.metrics import average_precision, recall_at_fpr
 from training.pipeline import fit, label_frame
-from training.splits import Split, campaign_folds, forward_folds
+from training.splits import Split, forward_folds, holdout_campaign_folds
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def run_evaluation(
     data = label_frame(snaps, cfg)
     d, has_truth = attach_truth(data, truth_path)
     names = [c for c in data.columns if c not in ("presumed",)]
-    loco = campaign_folds(data, cfg.splits, cfg.seed, include_presumed=has_truth)
+    loco = holdout_campaign_folds(data, cfg.splits, cfg.seed, include_presumed=has_truth)
     fwd = forward_folds(
         data,
         cfg.splits,

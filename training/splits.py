@@ -35,6 +35,7 @@ class Split:
     train: np.ndarray
     test: np.ndarray
     held_out_campaigns: tuple[str, ...] = ()
+    time_ordered: bool = True
 
 
 class SplitError(ValueError):
@@ -72,6 +73,7 @@ def make_split(
     test_end: pd.Timestamp | None = None,
     legit_test_share: float | None = None,
     include_presumed: bool = False,
+    time_ordered: bool = True,
     name: str = "",
 ) -> Split:
     """Build one split of labelled snapshots at `cutoff`.
@@ -87,6 +89,9 @@ def make_split(
         legit_test_share: override of cfg.legit_test_share.
         include_presumed: put presumed-legitimate (unlabelled, column ``presumed``) rows on the
             test side too (calibration only; never for measuring recall or FPR).
+        time_ordered: False drops the time rules (training may be later than the test
+            rows and use every label known by the end of the history): only for the
+            evaluation's leave-one-campaign-out family, reported as such.
         name: a label for logs and reports.
 
     Returns:
@@ -115,10 +120,13 @@ def make_split(
 
     test_accounts = set(df["account_id"].to_numpy()[test_mask])
     test_orgs = set(orgs.to_numpy()[test_mask])
+    if time_ordered:
+        timely = (as_of < train_end).to_numpy() & (labelled_at < train_end).fillna(False).to_numpy()
+    else:
+        timely = np.ones(len(df), dtype=bool)
     train_mask = (
         labelled
-        & (as_of < train_end).to_numpy()
-        & (labelled_at < train_end).fillna(False).to_numpy()
+        & timely
         & ~campaign.isin(held).to_numpy()
         & ~df["account_id"].isin(test_accounts).to_numpy()
         & ~orgs.isin(test_orgs).to_numpy()
@@ -129,6 +137,7 @@ def make_split(
         train=np.flatnonzero(train_mask),
         test=np.flatnonzero(test_mask),
         held_out_campaigns=held,
+        time_ordered=time_ordered,
     )
     check_split(df, split, cfg.gap_days)
     return split
@@ -143,7 +152,7 @@ def check_split(df: pd.DataFrame, split: Split, gap_days: float) -> None:
     if set(orgs.iloc[split.train]) & set(orgs.iloc[split.test]):
         raise SplitError(f"{split.name}: an organisation is on both sides")
     limit = split.cutoff - pd.Timedelta(days=gap_days)
-    if len(tr) and pd.to_datetime(tr["as_of"], utc=True).max() >= limit:
+    if split.time_ordered and len(tr) and pd.to_datetime(tr["as_of"], utc=True).max() >= limit:
         raise SplitError(f"{split.name}: a training snapshot is inside the gap or test window")
     if len(te) and pd.to_datetime(te["as_of"], utc=True).min() < split.cutoff:
         raise SplitError(f"{split.name}: a test snapshot precedes the cutoff")
@@ -151,11 +160,17 @@ def check_split(df: pd.DataFrame, split: Split, gap_days: float) -> None:
         raise SplitError(f"{split.name}: a held-out campaign is in training")
 
 
-def is_usable(df: pd.DataFrame, split: Split, cfg: SplitConfig) -> bool:
-    """Whether both sides have enough positives and negatives to fit and measure."""
+def is_usable(
+    df: pd.DataFrame, split: Split, cfg: SplitConfig, count_presumed: bool = False
+) -> bool:
+    """Whether both sides have enough positives and negatives to fit and measure.
+
+    Presumed-legitimate test rows count as negatives only with `count_presumed` (evaluation
+    with ground truth, which labels them).
+    """
     ytr = df["label"].to_numpy()[split.train]
     yte = df["label"].to_numpy()[split.test]
-    if "presumed" in df:
+    if "presumed" in df and not count_presumed:
         yte = yte[~df["presumed"].to_numpy(dtype=bool)[split.test]]
     return (
         (ytr == 1).sum() >= cfg.min_train_positives
@@ -170,10 +185,10 @@ def campaign_folds(
 ) -> list[Split]:
     """Leave one campaign out, forward in time: one usable split per campaign.
 
-    Campaign C's test window starts when C's first snapshot appears, or later if by then
-    fewer than ``min_train_positives`` snapshots of other campaigns were labelled (the
-    training side must have something to learn from). C's snapshots before the cutoff
-    are on neither side.
+    Campaign C's test window starts when C's first snapshot appears, or later: not before
+    ``min_history_quantile`` of snapshot time, and not before ``min_train_positives``
+    snapshots of other campaigns were labelled (the training side must have something to
+    learn from). C's snapshots before the cutoff are on neither side.
     """
     pos = df[df["label"] == 1]
     if pos.empty:
@@ -181,6 +196,9 @@ def campaign_folds(
     as_of = pd.to_datetime(pos["as_of"], utc=True)
     known = np.maximum(as_of, pd.to_datetime(pos["labelled_at"], utc=True))
     gap = pd.Timedelta(days=cfg.gap_days)
+    history = pd.to_datetime(df.loc[df["label"].notna(), "as_of"], utc=True).quantile(
+        cfg.min_history_quantile
+    )
     folds = []
     starts = as_of.groupby(pos["campaign_id"].astype(str)).min().sort_values()
     for camp, start in starts.items():
@@ -188,7 +206,7 @@ def campaign_folds(
         if len(others) < cfg.min_train_positives:
             continue
         ready = pd.Timestamp(others[cfg.min_train_positives - 1]) + gap + pd.Timedelta(seconds=1)
-        cutoff = max(start, ready)
+        cutoff = max(start, ready, history)
         split = make_split(
             df,
             cutoff,
@@ -198,10 +216,39 @@ def campaign_folds(
             include_presumed=include_presumed,
             name=f"campaign {camp}",
         )
-        if is_usable(df, split, cfg):
+        if is_usable(df, split, cfg, count_presumed=include_presumed):
             folds.append(split)
         else:
             log.debug("fold for campaign %s unusable at cutoff %s", camp, cutoff)
+    return folds
+
+
+def holdout_campaign_folds(
+    df: pd.DataFrame, cfg: SplitConfig, seed: int, include_presumed: bool = False
+) -> list[Split]:
+    """Leave one campaign out, not time-ordered: the evaluation's item 1.
+
+    For each campaign C: the test side is C's members plus legitimate snapshots of a share
+    of organisations, at any time; the training side is everything else (C absent, no
+    test account or organisation), with every label known by the end of the history.
+    The forward-in-time family (:func:`forward_folds`) is the time-ordered check.
+    """
+    pos = df[df["label"] == 1]
+    t0 = pd.to_datetime(df["as_of"], utc=True).min()
+    folds = []
+    for camp in sorted(pos["campaign_id"].astype(str).unique()):
+        split = make_split(
+            df,
+            t0,
+            cfg,
+            seed,
+            held_out=[camp],
+            include_presumed=include_presumed,
+            time_ordered=False,
+            name=f"held out {camp}",
+        )
+        if is_usable(df, split, cfg, count_presumed=include_presumed):
+            folds.append(split)
     return folds
 
 
@@ -235,7 +282,7 @@ def forward_folds(
             include_presumed=include_presumed,
             name=f"forward {cutoff:%Y-%m-%d}",
         )
-        if is_usable(df, split, cfg):
+        if is_usable(df, split, cfg, count_presumed=include_presumed):
             folds.append(split)
     return folds
 

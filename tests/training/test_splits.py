@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from training.pipeline import label_frame
 from training.splits import (
     Split,
     SplitError,
@@ -13,6 +14,7 @@ from training.splits import (
     campaign_folds,
     check_split,
     forward_folds,
+    holdout_campaign_folds,
     make_split,
     org_keys,
 )
@@ -72,3 +74,28 @@ def test_check_split_refuses_overlap_and_leakage(snaps, cfg):
     ahead = Split("ahead", s.cutoff, np.r_[s.train, outside[:1]], s.test[:0])
     with pytest.raises(SplitError, match="gap or test window"):
         check_split(snaps, ahead, cfg.splits.gap_days)
+
+
+def test_holdout_campaign_folds_keep_accounts_and_orgs_apart(snaps, cfg):
+    folds = holdout_campaign_folds(snaps, cfg.splits, cfg.seed)
+    assert len(folds) == snaps["campaign_id"].dropna().nunique()
+    orgs = org_keys(snaps)
+    for s in folds:
+        tr, te = snaps.iloc[s.train], snaps.iloc[s.test]
+        assert not set(tr["account_id"]) & set(te["account_id"])
+        assert not set(orgs.iloc[s.train]) & set(orgs.iloc[s.test])
+        assert not tr["campaign_id"].isin(s.held_out_campaigns).any()
+        assert not s.time_ordered
+
+
+def test_presumed_legitimate_rows_never_reach_a_test_side(snaps, cfg):
+    pu = cfg.model_copy(
+        update={"unlabelled": cfg.unlabelled.model_copy(update={"as_negative": True})}
+    )
+    data = label_frame(snaps, pu)
+    assert data["presumed"].sum() == snaps["label"].isna().sum()
+    for s in campaign_folds(data, cfg.splits, cfg.seed):
+        assert not data["presumed"].to_numpy()[s.test].any()
+        assert data["presumed"].to_numpy()[s.train].any()  # they do train
+    cal = calibration_split(data, cfg.splits, cfg.seed)
+    assert data["presumed"].to_numpy()[cal.test].any()  # calibration sees the population
