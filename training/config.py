@@ -31,6 +31,7 @@ class SplitConfig(StrictModel):
     min_test_negatives: int = Field(ge=1)
     max_cv_folds: int = Field(ge=1)
     calibration_quantile: float = Field(gt=0, lt=1)
+    calibration_legit_share: float = Field(gt=0, lt=1)
     min_history_quantile: float = Field(ge=0, lt=1)
 
 

@@ -54,7 +54,12 @@ def events_daily(inputs, accounts: list[str]) -> pd.DataFrame:
 
 
 def evaluate_world(
-    world: Path, cfg: TrainConfig, out: Path, command: str, snapshots: Path | None = None
+    world: Path,
+    cfg: TrainConfig,
+    out: Path,
+    command: str,
+    snapshots: Path | None = None,
+    use_truth: bool = True,
 ) -> str:
     """Run the whole evaluation on `world`, write `out` (+ plots beside it), log to MLflow.
 
@@ -72,7 +77,7 @@ def evaluate_world(
     else:
         snaps, inputs = load_snapshots(world, cfg)
     truth = world / "truth.parquet"
-    truth_path = truth if truth.exists() else None
+    truth_path = truth if truth.exists() and use_truth else None
     held, forward, has_truth, skipped = run_evaluation(snaps, cfg, truth_path)
 
     members = campaign_members(inputs, truth_path)

@@ -29,6 +29,8 @@ from training.splits import Split, forward_folds, holdout_campaign_folds
 
 log = logging.getLogger(__name__)
 
+OUTER_SALT = 7919
+
 
 @dataclass
 class FoldResult:
@@ -182,11 +184,14 @@ def run_evaluation(
     data = label_frame(snaps, cfg)
     d, has_truth = attach_truth(data, truth_path)
     names = [c for c in data.columns if c not in ("presumed",)]
-    loco = holdout_campaign_folds(data, cfg.splits, cfg.seed, include_presumed=has_truth)
+    # the outer folds hash organisations with another salt than fit()'s inner splits: with the
+    # same salt, every inner test organisation would already sit on the outer test side
+    outer_seed = cfg.seed + OUTER_SALT
+    loco = holdout_campaign_folds(data, cfg.splits, outer_seed, include_presumed=has_truth)
     fwd = forward_folds(
         data,
         cfg.splits,
-        cfg.seed,
+        outer_seed,
         n_cutoffs=cfg.evaluation.forward_cutoffs,
         test_days=cfg.evaluation.forward_test_days,
         include_presumed=has_truth,

@@ -310,7 +310,13 @@ def calibration_split(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> Split:
         if not 0.2 <= q <= 0.9:
             continue
         split = make_split(
-            df, t.quantile(q), cfg, seed, include_presumed=True, name=f"calibration q={q:.2f}"
+            df,
+            t.quantile(q),
+            cfg,
+            seed,
+            include_presumed=True,
+            legit_test_share=cfg.calibration_legit_share,
+            name=f"calibration q={q:.2f}",
         )
         if is_usable(df, split, cfg):
             return split

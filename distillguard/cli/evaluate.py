@@ -14,6 +14,9 @@ def command(
     snapshots: Path = typer.Option(
         None, "--snapshots", help="Prebuilt snapshot Parquet of the same world (skips building)."
     ),
+    truth: bool = typer.Option(
+        True, "--truth/--no-truth", help="Label test sides with DIR/truth.parquet if present."
+    ),
 ) -> None:
     """Honest evaluation report (markdown + plots beside it), also logged to MLflow."""
     from training.config import load_train_config
@@ -23,5 +26,7 @@ def command(
     cmd = f"distillguard evaluate --config {config} --world {world} --out {out}"
     if snapshots is not None:
         cmd += f" --snapshots {snapshots}"
-    evaluate_world(world, cfg, out, cmd, snapshots=snapshots)
+    if not truth:
+        cmd += " --no-truth"
+    evaluate_world(world, cfg, out, cmd, snapshots=snapshots, use_truth=truth)
     typer.echo(f"wrote {out}")
