@@ -13,7 +13,7 @@ from distillguard.contract.spec import TASK_CATEGORIES
 from features.aggs import left_join_all, ratio, share
 from features.catalogue import Spec
 from features.config import FeatureConfig
-from features.frame import Tables
+from features.frame import Tables, band_rows
 
 CAT = ("events.task_category",)
 SH = ("events.prompt_simhash",)
@@ -97,23 +97,10 @@ def simhash_bands(t: Tables, cfg: FeatureConfig) -> ibis.Table:
     """Distinct (account_id, h, c) prompt SimHashes with exchange counts, one row per band.
 
     Columns: account_id, h (SimHash), c (exchanges with it), band (0..B-1), v (band bits).
-    SimHash 0 (a prompt with no token) and nulls are left out.
+    SimHash 0 (a prompt with no token) and nulls are left out. Materialised once per pass
+    (features.frame.band_rows) and shared with the cohort family.
     """
-    e = t.events
-    pairs = (
-        e.filter(e.prompt_simhash.notnull() & (e.prompt_simhash != 0))
-        .group_by(["account_id", "prompt_simhash"])
-        .agg(c=lambda x: x.count())
-        .rename(h="prompt_simhash")
-    )
-    nb = cfg.cohort.simhash_bands
-    width = 64 // nb
-    mask = (1 << width) - 1 if width < 64 else -1
-    parts = [
-        pairs.mutate(band=ibis.literal(i, "int64"), v=(pairs.h >> (i * width)) & mask)
-        for i in range(nb)
-    ]
-    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+    return t.bands if t.bands is not None else band_rows(t.events, cfg)
 
 
 def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:

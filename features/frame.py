@@ -70,6 +70,7 @@ class Tables:
     label: str  # window label used in feature names, e.g. "7d"
     window: timedelta
     available: frozenset[str] = frozenset()  # optional columns with a value (this pass)
+    bands: ibis.Table | None = None  # prompt SimHash LSH band rows (see band_rows)
     as_of: pd.Timestamp | None = None  # this pass's cutoff (informational)
 
     @property
@@ -172,7 +173,7 @@ def prepare(inputs, cfg: FeatureConfig, materialize: bool = False) -> Prepared:
         log_start=None if pd.isna(lo) else to_utc(lo),
         log_end=None if pd.isna(hi) else to_utc(hi),
         owned=[*owned, acc_first, mod_first, pairs, accounts],
-        names={k: f"_dg{n}_{k}" for k in ("w", "a", "af", "mf")},
+        names={k: f"_dg{n}_{k}" for k in ("w", "a", "af", "mf", "b")},
         slot=n,
         cfg_key=cfg.model_dump_json(),
     )
@@ -184,6 +185,26 @@ def _prefix(ip: ibis.Value) -> ibis.Value:
         (ip.contains("."), ip.re_extract(r"^(\d+\.\d+\.\d+)\.", 1)),
         else_=ip.re_extract(r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*)", 1),
     ).nullif("")
+
+
+def band_rows(e: ibis.Table, cfg: FeatureConfig) -> ibis.Table:
+    """(account_id, h, c, band, v): distinct prompt SimHashes h of each account with their
+    exchange count c, one row per LSH band (cohort.simhash_bands bands of 64/B bits, v the
+    band's bits). SimHash 0 (no token) and nulls are left out."""
+    pairs = (
+        e.filter(e.prompt_simhash.notnull() & (e.prompt_simhash != 0))
+        .group_by(["account_id", "prompt_simhash"])
+        .agg(c=lambda x: x.count())
+        .rename(h="prompt_simhash")
+    )
+    nb = cfg.cohort.simhash_bands
+    width = 64 // nb
+    mask = (1 << width) - 1 if width < 64 else -1
+    parts = [
+        pairs.mutate(band=ibis.literal(i, "int64"), v=(pairs.h >> (i * width)) & mask)
+        for i in range(nb)
+    ]
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
 def derive(e: ibis.Table, cfg: FeatureConfig) -> ibis.Table:
@@ -251,6 +272,8 @@ def tables_at(
     }
     for key, expr in fill.items():
         engine.replace_fixed(prep.con, prep.names[key], expr)
+    w_table = engine.fixed_table(prep.con, prep.names["w"])
+    engine.replace_fixed(prep.con, prep.names["b"], band_rows(w_table, cfg))
     label = window_label(td)
     if prep.tables is None or prep.tables.label != label:
         tab = {k: engine.fixed_table(prep.con, n) for k, n in prep.names.items()}
@@ -260,6 +283,7 @@ def tables_at(
             accounts=tab["a"],
             account_first=tab["af"],
             model_first=tab["mf"],
+            bands=tab["b"],
             log_start=prep.log_start,
             label=label,
             window=td,
