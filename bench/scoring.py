@@ -41,7 +41,7 @@ def synthetic(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return df, y
 
 
-def train_model(n_train: int = 50_000):
+def train_model(n_train: int = 20_000):
     """A DistillGuardModel of realistic size (300 trees x 31 leaves x 80 features)."""
     from models.detector import DistillGuardModel, PlattCalibrator
     from training.config import ReferenceConfig
@@ -50,7 +50,13 @@ def train_model(n_train: int = 50_000):
     df, y = synthetic(n_train, seed=1)
     cols = [c for c in df.columns if c != "account_id"]
     booster = lgb.train(
-        {"objective": "binary", "num_leaves": N_LEAVES, "learning_rate": 0.05, "verbose": -1},
+        {
+            "objective": "binary",
+            "num_leaves": N_LEAVES,
+            "learning_rate": 0.05,
+            "verbose": -1,
+            "num_threads": 1,
+        },
         lgb.Dataset(df[cols], y),
         num_boost_round=N_TREES,
     )

@@ -145,6 +145,7 @@ class FeatureName:
         return f"over the last {count} {UNITS[unit]}{'s' if count != 1 else ''}"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_feature_name(name: str) -> FeatureName:
     """Split family_statistic_window; a name without a window or statistic still parses."""
     parts = [p for p in name.lower().split("_") if p]
@@ -210,6 +211,10 @@ def plain_words(words: tuple[str, ...]) -> str:
 def _is_missing(value: object) -> bool:
     if value is None:
         return True
+    if isinstance(value, float):
+        return value != value
+    if isinstance(value, str):
+        return False
     try:
         return bool(np.isnan(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -276,27 +281,42 @@ def _ref_get(ref: Mapping | None, *keys: str) -> object:
     return None
 
 
+def _cdf(edges: object, props: object) -> tuple[np.ndarray, np.ndarray] | None:
+    """(x, F(x)) points of the legitimate accounts' distribution from quantile bins."""
+    e = np.asarray(edges, dtype=float)
+    if e.size < 1:
+        return None
+    if props is None:  # evenly spaced quantiles
+        return e, np.linspace(0, 1, e.size)
+    p = np.asarray(props, dtype=float)
+    if p.size == e.size + 1:  # open-ended first and last bins
+        return e, np.cumsum(p)[:-1]
+    if p.size == e.size - 1:
+        cum = np.concatenate([[0.0], np.cumsum(p)])
+        return e, cum / cum[-1] if cum[-1] else cum
+    return None
+
+
+_CDF_CACHE: dict[tuple[int, int], tuple[object, object, object]] = {}
+
+
 def legit_rank(value: object, ref: Mapping | None) -> float | None:
     """Share of legitimate training accounts below `value`, from the reference's quantile bins."""
     edges = _ref_get(ref, "bin_edges", "edges", "quantiles")
     props = _ref_get(ref, "proportions", "props", "bin_proportions")
-    if isinstance(props, Mapping):
+    if isinstance(props, Mapping) or edges is None or _is_missing(value):
         return None
-    if edges is None or _is_missing(value) or isinstance(value, str):
+    if isinstance(value, str):
         return None
-    edges = np.asarray(edges, dtype=float)
-    if edges.size < 1:
+    key = (id(edges), id(props))
+    hit = _CDF_CACHE.get(key)
+    if hit is None or hit[0] is not edges or hit[1] is not props:
+        hit = (edges, props, _cdf(edges, props))  # keeps edges/props alive: ids stay valid
+        _CDF_CACHE[key] = hit
+    cdf = hit[2]
+    if cdf is None:
         return None
-    if props is None:  # evenly spaced quantiles
-        return float(np.interp(float(value), edges, np.linspace(0, 1, edges.size)))
-    props = np.asarray(props, dtype=float)
-    if props.size == edges.size + 1:  # open-ended first and last bins
-        inner = np.concatenate([[0.0], np.cumsum(props)])[1:-1]
-        return float(np.interp(float(value), edges, inner))
-    if props.size == edges.size - 1:
-        cum = np.concatenate([[0.0], np.cumsum(props)])
-        return float(np.interp(float(value), edges, cum / cum[-1] if cum[-1] else cum))
-    return None
+    return float(np.interp(float(value), cdf[0], cdf[1]))
 
 
 def comparison(value: object, ref: Mapping | None, kind: str) -> str:

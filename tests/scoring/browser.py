@@ -87,13 +87,13 @@ def review_run(url: str, exp_id: str, run_id: str, top_account: str, out: Path) 
             page.get_by_text("flags.json").first.click()
             page.get_by_text(top_account).first.wait_for()
             with contextlib.suppress(Exception):  # the assistant side panel hides columns
-                page.get_by_role("button", name="Close").first.click(timeout=3000)
+                page.locator("button[aria-label*='lose']").last.click(timeout=3000)
             seen["flags_table"] = page.get_by_text(top_account).first.is_visible()
             seen["reason"] = page.get_by_text("reason_1_text").first.is_visible()
             page.screenshot(path=out / "mlflow-flags-table.png")
             page.get_by_text("shap_waterfalls").first.click()
-            page.get_by_text(".png").first.click()
-            img = page.locator("img[src*='rank0001'], img[src*='get-artifact']").first
+            page.get_by_text("rank0001_").first.click()
+            img = page.locator("img[src^='blob:']").first
             img.wait_for(state="visible")
             seen["waterfall"] = img.is_visible() and img.evaluate("i => i.naturalWidth") > 100
             page.screenshot(path=out / "mlflow-shap-waterfall.png")
@@ -105,12 +105,16 @@ def review_run(url: str, exp_id: str, run_id: str, top_account: str, out: Path) 
 
 def main(argv: list[str]) -> None:
     """``STORE RUN_ID EXPERIMENT_ID OUT_DIR``: screenshots of that run's review."""
+    import json
+
     import mlflow
 
     store, run_id, exp_id, out = Path(argv[0]).resolve(), argv[1], argv[2], Path(argv[3])
     mlflow.set_tracking_uri(f"sqlite:///{store / 'mlflow.db'}")
-    table = mlflow.load_table("flags.json", run_ids=[run_id])
-    top = str(table.sort_values("rank")["account_id"].iloc[0])
+    flags = json.loads(
+        Path(mlflow.MlflowClient().download_artifacts(run_id, "flags.json")).read_text()
+    )
+    top = str(flags["data"][0][flags["columns"].index("account_id")])
     with mlflow_server(store, out / "mlflow-server.log") as url:
         print(review_run(url, exp_id, run_id, top, out))
 
