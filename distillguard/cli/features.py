@@ -11,6 +11,8 @@ from pathlib import Path
 
 import typer
 
+from distillguard.cli._inputs import resolve_inputs
+
 
 def command(
     world: Path | None = typer.Option(None, "--world", help="World directory (events/, accounts)."),
@@ -49,19 +51,7 @@ def command(
             return
     if out is None:
         raise typer.BadParameter("need --out F.parquet (or only --catalogue PATH)")
-    if world is not None:
-        from distillguard.world import WorldError, WorldPaths
-
-        if events is not None or accounts is not None:
-            raise typer.BadParameter("give --world or --events/--accounts, not both")
-        try:
-            paths = WorldPaths.from_dir(world)
-        except WorldError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(code=2) from exc
-        events, accounts = paths.events, paths.accounts
-    if events is None or accounts is None:
-        raise typer.BadParameter("need --world DIR, or --events E and --accounts A")
+    events, accounts, _ = resolve_inputs(world, events, accounts)
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("--engine must be duckdb or spark")
 

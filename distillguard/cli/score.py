@@ -6,10 +6,8 @@ from pathlib import Path
 
 import typer
 
-
-def _fail(msg: str) -> None:
-    typer.secho(f"error: {msg}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
+from distillguard.cli._inputs import fail as _fail
+from distillguard.cli._inputs import resolve_inputs
 
 
 def command(
@@ -40,18 +38,7 @@ def command(
     from scoring.output import write_atomic
     from scoring.pipeline import score_inputs
 
-    if world is not None and (events is not None or accounts is not None):
-        _fail("give either --world or --events/--accounts, not both")
-    if world is not None:
-        from distillguard.world import WorldPaths
-
-        try:
-            paths = WorldPaths.from_dir(world)
-        except (FileNotFoundError, ValueError) as exc:
-            _fail(str(exc))
-        events, accounts = paths.events, paths.accounts
-    if events is None or accounts is None:
-        _fail("give --world DIR, or both --events and --accounts")
+    events, accounts, _ = resolve_inputs(world, events, accounts)
     cfg = load_score_config(config)
     uri = model or tracking.champion_uri()
     console = Console()

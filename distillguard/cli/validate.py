@@ -11,6 +11,8 @@ from pathlib import Path
 
 import typer
 
+from distillguard.cli._inputs import resolve_inputs
+
 
 def command(
     world: Path | None = typer.Option(
@@ -32,20 +34,9 @@ def command(
 
     from distillguard.contract import ContractError, load_inputs
     from distillguard.contract.config import load_contract_config
-    from distillguard.world import WorldError, WorldPaths
 
     out = Console()
-    if world is not None:
-        if events is not None or accounts is not None:
-            raise typer.BadParameter("give --world or --events/--accounts, not both")
-        try:
-            paths = WorldPaths.from_dir(world)
-        except WorldError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(code=2) from exc
-        events, accounts, labels = paths.events, paths.accounts, paths.labels
-    if events is None or accounts is None:
-        raise typer.BadParameter("need --world DIR, or --events E and --accounts A")
+    events, accounts, labels = resolve_inputs(world, events, accounts, labels)
     try:
         inputs = load_inputs(
             events,
