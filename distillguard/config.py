@@ -29,20 +29,26 @@ class ConfigError(ValueError):
     """A config file that is missing, unreadable or does not match its schema."""
 
 
+def read_yaml(path: Path) -> dict:
+    """Read a YAML mapping; ConfigError if the file is missing, unreadable or not a mapping."""
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(raw).__name__}")
+    return raw
+
+
 def load_config(path: str | Path, model: type[M], overrides: dict | None = None) -> M:
     """Read YAML at `path` into `model`, applying shallow `overrides` on top.
 
     Raises ConfigError naming the file and every offending key.
     """
     p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"config file not found: {p}")
-    try:
-        raw = yaml.safe_load(p.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{p}: top level must be a mapping, got {type(raw).__name__}")
+    raw = read_yaml(p)
     raw.update(overrides or {})
     try:
         return model.model_validate(raw)

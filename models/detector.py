@@ -16,30 +16,14 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-log = logging.getLogger(__name__)
+from features.catalogue import feature_columns as catalogue_columns
 
-META_COLUMNS = (
-    "account_id",
-    "as_of",
-    "first_seen",
-    "label",
-    "campaign_id",
-    "labelled_at",
-    "org_id",
-)
+log = logging.getLogger(__name__)
 
 
 def feature_columns(df: pd.DataFrame) -> list[str]:
-    """The model inputs of a snapshot/feature frame: every column but the id/meta columns.
-
-    Delegates to ``features.catalogue.feature_columns`` when the features package
-    provides it, so training and scoring agree on one definition.
-    """
-    try:
-        from features.catalogue import feature_columns as catalogue_columns
-    except ImportError:
-        return [c for c in df.columns if c not in META_COLUMNS]
-    return list(catalogue_columns(df))
+    """The model inputs of a snapshot/feature frame: the features catalogue's one definition."""
+    return catalogue_columns(df)
 
 
 def categorical_levels(df: pd.DataFrame, columns: list[str]) -> dict[str, list[str]]:

@@ -14,10 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import ValidationError, field_validator
 
-from distillguard.config import ConfigError, StrictModel
+from distillguard.config import ConfigError, StrictModel, read_yaml
 
 
 class LogNormal(StrictModel):
@@ -239,14 +238,7 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def _read(path: Path) -> dict:
-    if not path.exists():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: top level must be a mapping")
+    raw = read_yaml(path)
     raw = {k: v for k, v in raw.items() if not k.startswith("_")}  # anchor-only blocks
     for inc in raw.pop("include", []) or []:
         raw = _merge(_read(path.parent / inc), raw)
