@@ -46,23 +46,23 @@ demo: setup ## The main job on the embedded default: simulate, report, retrain, 
 	$(DG) score --world $(WORLD_DIR) --out $(WORLD_DIR)/scores.parquet
 	@echo "Review in MLflow: make ui  (then open http://127.0.0.1:5000)"
 
-simulate: setup ## Write the $(WORLD) world (configs/world/$(WORLD).yaml) to $(WORLD_DIR)
+simulate: setup ## Write world WORLD (default demo; configs/world/WORLD.yaml) to data/world-WORLD
 	$(DG) simulate --config configs/world/$(WORLD).yaml --out $(WORLD_DIR)
 
-world-report: setup ## Hardness report of $(WORLD_DIR) (markdown + plots)
+world-report: setup ## Hardness report of data/world-WORLD (markdown + plots)
 	$(DG) world-report $(WORLD_DIR) --out $(WORLD_DIR)/report
 
-features: setup ## Account features of $(WORLD_DIR) as of AS_OF (default: end of the log)
+features: setup ## Account features of data/world-WORLD as of AS_OF (default: end of the log)
 	$(DG) features --events $(WORLD_DIR)/events --accounts $(WORLD_DIR)/accounts.parquet \
 	  $(if $(AS_OF),--as-of $(AS_OF)) --out $(WORLD_DIR)/features.parquet
 
-retrain: setup ## Retrain on $(WORLD_DIR): Optuna + LightGBM, evaluation, gated champion alias
+retrain: setup ## Retrain on data/world-WORLD: Optuna + LightGBM, calibration, threshold, gated champion alias
 	$(DG) train --config configs/train.yaml --world $(WORLD_DIR)
 
-evaluate: setup ## Honest evaluation report on $(WORLD_DIR) (held-out campaigns, baselines)
+evaluate: setup ## Honest evaluation report on data/world-WORLD (held-out campaigns, baselines)
 	$(DG) evaluate --config configs/train.yaml --world $(WORLD_DIR) --out docs/evaluation.md
 
-score: setup ## Score $(WORLD_DIR)'s latest window with models:/distillguard@champion
+score: setup ## Score data/world-WORLD latest window with models:/distillguard@champion
 	$(DG) score --world $(WORLD_DIR) $(if $(AS_OF),--as-of $(AS_OF)) --out $(WORLD_DIR)/scores.parquet
 
 ui: setup ## MLflow UI on 127.0.0.1:5000 over mlruns/
