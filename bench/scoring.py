@@ -66,7 +66,6 @@ def train_model(n_train: int = 20_000):
     return DistillGuardModel(
         booster=booster,
         calibrator=PlattCalibrator(1.0, 0.0),
-        threshold=0.5,
         margin_threshold=0.0,
         feature_names=cols,
         metadata={"window": "7d"},
@@ -108,7 +107,6 @@ def million(model, n: int = 1_000_000) -> dict:
     t = time.perf_counter()
     margin = model.margin(df.head(100_000))
     model.margin_threshold = float(np.quantile(margin, 0.99))
-    model.threshold = float(model.calibrator(np.array([model.margin_threshold]))[0])
     calib_s = time.perf_counter() - t
     cfg = load_score_config()
     t = time.perf_counter()

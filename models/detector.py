@@ -86,8 +86,8 @@ class DistillGuardModel:
     Attributes:
         booster: the LightGBM booster (binary objective).
         calibrator: margin -> calibrated probability.
-        threshold: flag when the calibrated probability is >= this (target FPR on legit).
-        margin_threshold: the same threshold on the raw margin (what `flag` uses).
+        margin_threshold: flag when the raw margin is >= this (target FPR on legit);
+            `threshold` is the same cut on the calibrated probability, derived from it.
         feature_names: model inputs in order.
         categories: categorical feature -> levels fixed at training.
         metadata: feature_set_version, trained window, target_fpr, params, ...
@@ -98,12 +98,16 @@ class DistillGuardModel:
 
     booster: lgb.Booster
     calibrator: PlattCalibrator
-    threshold: float
     margin_threshold: float
     feature_names: list[str]
     categories: dict[str, list[str]] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     reference: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def threshold(self) -> float:
+        """The flag threshold on the calibrated probability: calibrator(margin_threshold)."""
+        return float(self.calibrator(np.array([self.margin_threshold]))[0])
 
     def prepare(self, X: pd.DataFrame) -> pd.DataFrame:
         """The model's view of `X`: its features in order with training-time types."""

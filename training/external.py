@@ -245,7 +245,6 @@ def fit_static(train_df: pd.DataFrame, cfg: TrainConfig, run: RunConfig, name: s
     model = DistillGuardModel(
         booster=booster,
         calibrator=calibrator,
-        threshold=float(calibrator(np.array([margin_thr]))[0]),
         margin_threshold=margin_thr,
         feature_names=names,
         categories=categories,

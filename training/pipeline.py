@@ -239,7 +239,6 @@ def fit_with_report(
     model = DistillGuardModel(
         booster=booster,
         calibrator=calibrator,
-        threshold=float(calibrator(np.array([margin_thr]))[0]),
         margin_threshold=margin_thr,
         feature_names=names,
         categories=categories,

@@ -181,7 +181,6 @@ def train_tiny_model(
     return DistillGuardModel(
         booster=booster,
         calibrator=cal,
-        threshold=float(cal(np.array([m_thr]))[0]),
         margin_threshold=m_thr,
         feature_names=features,
         categories=cats,
