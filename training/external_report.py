@@ -34,9 +34,14 @@ def _table(df: pd.DataFrame, digits: int = 3) -> str:
     return "\n".join(lines)
 
 
+def _pct(rate: float) -> str:
+    return "n/a" if pd.isna(rate) else f"{100 * rate:.2f}%"
+
+
 def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
     titles = {fs.name: fs.title for fs in cfg.feature_sets}
     m = res.metrics.copy()
+    m["threshold_rate"] = m["threshold_rate"].map(_pct)
     m["feature set"] = m["feature_set"].map(titles)
     cols = {
         "feature set": "feature set",
@@ -52,6 +57,7 @@ def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
         "fp": "FP",
         "fn": "FN",
         "threshold": "threshold (p)",
+        "threshold_rate": "human FPR the threshold is set at (training side)",
         "recall_all_vendor_accounts": "recall, counting unscored as missed",
         "best_threshold_mcc": "MCC at the test-best threshold (diagnostic only)",
     }
@@ -61,13 +67,21 @@ def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
 def _sensitivity_table(res: ExternalResult, cfg: ExternalConfig) -> str:
     titles = {fs.name: fs.title for fs in cfg.feature_sets}
     cols = [c for c in res.metrics.columns if c.startswith("mcc_at_val_fpr_")]
-    m = res.metrics[["feature_set", "vendor", "mcc", *cols, "best_threshold_mcc"]].copy()
+    first = ["feature_set", "vendor", "threshold_rate", "mcc"]
+    m = res.metrics[[*first, *cols, "best_threshold_mcc"]].copy()
+    m["threshold_rate"] = m["threshold_rate"].map(_pct)
     m["feature_set"] = m["feature_set"].map(titles)
-    names = {c: f"MCC, threshold at {c.rsplit('_', 1)[1]} validation FPR" for c in cols}
+    target = cfg.train_config().target_fpr
+    names = {}
+    for c in cols:
+        rate = float(c.rsplit("_", 1)[1])
+        rule = " (target_fpr, the product's rule)" if rate == target else ""
+        names[c] = f"MCC, threshold at {rate:g} calibration-human FPR{rule}"
     names.update(
         feature_set="feature set",
         vendor="held-out vendor",
-        mcc=f"MCC at target_fpr {cfg.train_config().target_fpr:g} (the result)",
+        threshold_rate="human FPR chosen",
+        mcc=f"MCC, policy {cfg.threshold.policy} (the result)",
         best_threshold_mcc="MCC at the test-best threshold (diagnostic)",
     )
     return _table(m.rename(columns=names))
@@ -140,7 +154,8 @@ def render(res: ExternalResult, cfg: ExternalConfig, command: str, manifest: dic
         "",
         f"Command: `{command}`  ",
         f"Machine: {platform.machine()}, {platform.system()}, train.lightgbm.num_threads = "
-        f"{cfg.train_config().lightgbm.num_threads}; stage seconds: "
+        f"{cfg.train_config().lightgbm.num_threads}; seed {cfg.train_config().seed}; "
+        f"{cfg.train_config().tuning.n_trials} Optuna trials per fit; stage seconds: "
         + ", ".join(f"{k} {v:.0f}" for k, v in res.seconds.items())
         + ".  ",
         f"Data: {manifest.get('start', '?')} to {manifest.get('end', '?')}; "
@@ -153,7 +168,13 @@ def render(res: ExternalResult, cfg: ExternalConfig, command: str, manifest: dic
         f"{p['without_feature_row']:,}; without a known sign-up time (excluded from the "
         f"'account age' rows): {p['without_account_age']:,}.",
         "",
-        "### Leave one vendor out, at the threshold fit() chose on its own calibration split",
+        "### Leave one vendor out, at the threshold chosen on the training side",
+        "",
+        f"Threshold policy `{cfg.threshold.policy}` (configs/cresci2015.yaml `threshold`; "
+        f"criterion {cfg.threshold.criterion}, max_fpr {cfg.threshold.max_fpr:g}, "
+        f"balance_classes {cfg.threshold.balance_classes}): the human false-positive rate "
+        "is chosen on the training side, then the final model flags that share of its "
+        "calibration humans.",
         "",
         _metrics_table(res, cfg),
         "",
@@ -161,9 +182,10 @@ def render(res: ExternalResult, cfg: ExternalConfig, command: str, manifest: dic
         "",
         "### Operating point: MCC at other thresholds, all chosen on the calibration humans",
         "",
-        "Declared before they were measured (`run.sensitivity_fprs`); the first MCC column "
-        "is the result, the last one (threshold picked on the test set) only shows how much "
-        "is ranking and how much is where the threshold lands.",
+        "Declared before they were measured (`train.overrides.target_fpr`, "
+        "`run.sensitivity_fprs`); the first MCC column is the result, the others are fixed "
+        "rates on the calibration humans, and the last one (threshold picked on the test set) "
+        "only shows how much is ranking and how much is where the threshold lands.",
         "",
         _sensitivity_table(res, cfg),
         "",

@@ -15,7 +15,7 @@ docs/external-validation.md:
 - accounts.created_at = profile creation time. 1,401 fakes have no profile:
   they get the documented sentinel ``missing_created_at`` and
   truth.parquet's ``has_profile_metadata`` = False; the external runner never
-  lets a model see account age for them (see training/external.py);
+  lets a model see account age for them (see training/external/runner.py);
 - labels: humans 0, fakes 1 with the vendor (FSF, INT, TWT) as campaign_id,
   labelled_at = the fixed ``labelled_at`` after the data ends.
 """

@@ -15,6 +15,9 @@ def command(
     out: Path = typer.Option(
         Path("docs/external-validation.md"), "--out", help="Markdown page to (re)write."
     ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Training seed (folds, splits, Optuna); default: the config's."
+    ),
 ) -> None:
     """Train per held-out vendor with the ordinary pipeline; write the measured tables."""
     import json
@@ -26,6 +29,8 @@ def command(
     from training.external_report import render, write_report
 
     cfg = load_config(config, ExternalConfig)
+    if seed is not None:
+        cfg = cfg.with_seed(seed)
     result = run_external(world, cfg)
     manifest_path = world / "world.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None

@@ -135,6 +135,8 @@ def test_report_rewrites_only_its_generated_section(cfg, tmp_path):
                     "threshold": 0.7,
                     "recall_all_vendor_accounts": 0.45,
                     "best_threshold_mcc": 0.8,
+                    "threshold_rate": 0.0345,
+                    "mcc_at_val_fpr_0.005": 0.2,
                     "mcc_at_val_fpr_0.05": 0.7,
                 }
             )
@@ -173,3 +175,5 @@ def test_report_rewrites_only_its_generated_section(cfg, tmp_path):
     assert "hand-written" in text and "tail text" in text and "old numbers" not in text
     assert text.count(BEGIN) == 1 and text.count(END) == 1
     assert "**NOT met** (worst 0.500)" in text
+    assert f"policy {cfg.threshold.policy} (the result)" in text and "| 3.45% |" in text
+    assert "0.005 calibration-human FPR (target_fpr, the product's rule)" in text
