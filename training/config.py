@@ -119,11 +119,14 @@ class EvaluationConfig(StrictModel):
     fprs: list[float] = Field(min_length=1)
     n_trials: int = Field(ge=1)
     timeout_s: float = Field(gt=0)
+    legit_test_share: float = Field(gt=0, lt=1)
     forward_cutoffs: int = Field(ge=1)
     forward_test_days: float = Field(gt=0)
-    label_delay_days: float = Field(ge=0)
+    forward_step_days: float = Field(gt=0)
+    forward_min_train_positives: int = Field(ge=1)
+    forward_cutoff_dates: list[str] = []
     ttd_step_hours: float = Field(gt=0)
-    ttd_max_days: int = Field(ge=1)
+    ttd_accounts_per_campaign: int = Field(ge=1)
     hard_negatives: list[str]
     hard_negative_fpr_target: float = Field(gt=0, lt=1)
     baselines: BaselineConfig

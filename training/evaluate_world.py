@@ -11,10 +11,12 @@ import pandas as pd
 
 from distillguard import tracking
 from training.config import TrainConfig
-from training.dataset import feature_set_version, git_commit, load_snapshots, world_manifest
-from training.detection import detection
+from training.dataset import feature_set_version, git_commit
+from training.detection import detection, sample_members
+from training.eval_features import build_eval_features
 from training.eval_report import EvalTables, plot_all, targets, write_report
-from training.evaluation import archetype_table, method_table, run_evaluation
+from training.eval_tables import archetype_table, method_table
+from training.evaluation import run_evaluation
 
 log = logging.getLogger(__name__)
 
@@ -63,46 +65,37 @@ def evaluate_world(
 ) -> str:
     """Run the whole evaluation on `world`, write `out` (+ plots beside it), log to MLflow.
 
-    `snapshots`: a prebuilt build_snapshots Parquet of the same world (else built here).
+    `snapshots`: a prebuilt build_snapshots Parquet of the same world; then the test sides
+    hold only its accounts (labelled ones and build_snapshots' sample of unlabelled ones)
+    instead of every account, and only the daily time-to-detection passes are run here.
     """
     import mlflow
 
-    from features import build_features
+    from distillguard.contract import load_world
 
     t0 = time.time()
-    if snapshots is not None:
-        from distillguard.contract import load_world
-
-        snaps, inputs = pd.read_parquet(snapshots), load_world(world)
-    else:
-        snaps, inputs = load_snapshots(world, cfg)
+    ev_cfg = cfg.evaluation
+    inputs = load_world(world)
     truth = world / "truth.parquet"
     truth_path = truth if truth.exists() and use_truth else None
-    held, forward, has_truth, skipped = run_evaluation(snaps, cfg, truth_path)
-
-    members = campaign_members(inputs, truth_path)
-    end = pd.to_datetime(snaps["as_of"], utc=True).max()
-    manifest = world_manifest(world)
-    if manifest.get("end"):
-        end = pd.Timestamp(manifest["end"])
-    cache: dict[pd.Timestamp, pd.DataFrame] = {}
-
-    def features_at(day: pd.Timestamp) -> pd.DataFrame:
-        if day not in cache:
-            cache.clear()
-            cache[day] = build_features(inputs, day, window=cfg.snapshots.window)
-        return cache[day]
-
-    daily = events_daily(inputs, list(members["account_id"]))
-    ttd_acc, ttd_camp = detection(
-        held,
-        members,
-        features_at,
-        daily,
-        end,
-        cfg.evaluation.ttd_step_hours,
-        cfg.evaluation.ttd_max_days,
+    members = sample_members(
+        campaign_members(inputs, truth_path), ev_cfg.ttd_accounts_per_campaign, cfg.seed
     )
+    daily_events = events_daily(inputs, list(members["account_id"]))
+    last = daily_events["day"].max() if len(daily_events) else None
+    feats = build_eval_features(
+        inputs,
+        cfg.snapshots.offsets_days,
+        cfg.snapshots.window,
+        list(members["account_id"]),
+        members["first_seen"].min() if len(members) else None,
+        last + pd.Timedelta(days=1) if last is not None else None,
+        ev_cfg.ttd_step_hours,
+        snapshots=snapshots is None,
+    )
+    snaps = pd.read_parquet(snapshots) if snapshots is not None else feats.snapshots
+    held, forward, has_truth, skipped = run_evaluation(snaps, cfg, truth_path)
+    ttd_acc, ttd_camp = detection(held, members, feats.daily, daily_events)
     tables = EvalTables(
         held_out=method_table(held, cfg, by_campaign=True),
         forward=method_table(forward, cfg, by_campaign=False),

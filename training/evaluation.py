@@ -6,9 +6,10 @@ reaches the model, not even through hyperparameters. Baselines are fit and score
 exactly the same rows.
 
 Test labels: where the world ships ground truth (DIR/truth.parquet, not part of the
-contract) the test side is labelled by it, including accounts nobody reviewed; the
-training side only ever sees the contract's labels. Without truth, test sides hold
-reviewed accounts only.
+contract) the test side is labelled by it, including accounts nobody reviewed, so the
+legitimate test side is every snapshotted legitimate account of the picked organisations
+(training/eval_splits.py); the training side only ever sees the contract's labels.
+Without truth, test sides hold reviewed accounts only. Tables: training/eval_tables.py.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ import pandas as pd
 from models.detector import DistillGuardModel
 from training.baselines import baseline_scores
 from training.config import TrainConfig
-from training.metrics import average_precision, recall_at_fpr
+from training.eval_splits import forward_folds, holdout_folds, test_labels
 from training.pipeline import fit, label_frame
-from training.splits import Split, forward_folds, holdout_campaign_folds
+from training.splits import Split
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +81,15 @@ def _test_rows(d: pd.DataFrame, split: Split) -> pd.DataFrame:
     return te
 
 
+EVAL_COLUMNS = ["y_eval", "campaign_eval", "archetype", "in_training_sample"]
+
+
 def run_fold(
     d: pd.DataFrame, split: Split, kind: str, cfg: TrainConfig, feature_names: list[str]
 ) -> FoldResult:
     """Fit the model (nested tuning) and the baselines on `split.train`; score its test rows."""
     train = d.iloc[split.train]
-    train_df = train.drop(columns=["y_eval", "campaign_eval", "archetype"])
+    train_df = train.drop(columns=[c for c in EVAL_COLUMNS if c in train])
     model = fit(
         train_df,
         cfg,
@@ -94,7 +98,8 @@ def run_fold(
         metadata={"evaluation_fold": split.name},
     )
     te = _test_rows(d, split)
-    out = te[["account_id", "as_of", "first_seen", "campaign_eval", "archetype", "presumed"]].copy()
+    cols = ["account_id", "as_of", "first_seen", "campaign_eval", "archetype", "presumed"]
+    out = te[cols].copy()
     out["y"] = te["y_eval"].to_numpy().astype(int)
     out["model"] = model.margin(te)
     out["model_flag"] = out["model"] >= model.margin_threshold
@@ -117,61 +122,26 @@ def run_fold(
     return FoldResult(kind, split, out, model, ["model", *base])
 
 
-def method_table(folds: list[FoldResult], cfg: TrainConfig, by_campaign: bool) -> pd.DataFrame:
-    """Recall at each FPR (threshold set on the fold's legitimate test rows) and AP per method.
+def eval_frame(snaps: pd.DataFrame, cfg: TrainConfig, truth_path: Path | None):
+    """Every snapshot with its training label and its evaluation label.
 
-    One row per (fold, campaign) when `by_campaign`, else per fold. ``model_at_threshold``
-    is the deployed model's recall at its own trained threshold, and ``fpr_at_threshold``
-    the false-positive rate that threshold gives on the fold's legitimate rows.
+    Rows build_snapshots would give `make retrain` (column ``in_training_sample``; all rows
+    when absent) go through :func:`training.pipeline.label_frame` exactly as in training;
+    every other row (unlabelled, or outside the training sample) gets ``label`` NaN and
+    ``presumed`` True, so it can only ever be a test row. Returns (frame, truth used).
     """
-    rows = []
-    for f in folds:
-        t = f.test
-        neg = t[t["y"] == 0]
-        groups = (
-            t[t["y"] == 1].groupby("campaign_eval") if by_campaign else [("all", t[t["y"] == 1])]
-        )
-        for camp, pos in groups:
-            row = {
-                "fold": f.split.name,
-                "campaign": camp,
-                "positives": len(pos),
-                "legit": len(neg),
-            }
-            yy = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
-            for m in f.methods:
-                s = np.r_[pos[m].to_numpy(), neg[m].to_numpy()]
-                for fpr in cfg.evaluation.fprs:
-                    row[f"{m} R@{fpr * 100:g}%"] = recall_at_fpr(yy, s, fpr)
-                row[f"{m} AP"] = average_precision(yy, s)
-            row["model_at_threshold"] = float(pos["model_flag"].mean()) if len(pos) else np.nan
-            row["fpr_at_threshold"] = float(neg["model_flag"].mean()) if len(neg) else np.nan
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def archetype_table(folds: list[FoldResult]) -> pd.DataFrame:
-    """False positives per legitimate archetype at each fold model's trained threshold."""
-    if not folds:
-        return pd.DataFrame()
-    neg = pd.concat([f.test[f.test["y"] == 0] for f in folds], ignore_index=True)
-    if neg.empty:
-        return pd.DataFrame()
-    g = neg.groupby("archetype")
-    acct = neg.groupby(["archetype", "account_id"])["model_flag"].any().groupby("archetype")
-    return (
-        pd.DataFrame(
-            {
-                "snapshots": g.size(),
-                "flagged": g["model_flag"].sum().astype(int),
-                "fpr": g["model_flag"].mean(),
-                "accounts": acct.size(),
-                "accounts_ever_flagged": acct.sum().astype(int),
-            }
-        )
-        .reset_index()
-        .sort_values("fpr", ascending=False)
-    )
+    s = snaps.reset_index(drop=True)
+    if "in_training_sample" not in s:
+        s = s.assign(in_training_sample=True)
+    sample = s["in_training_sample"].to_numpy(dtype=bool)
+    trainable = label_frame(s[sample].drop(columns="in_training_sample"), cfg)
+    trainable["in_training_sample"] = True
+    key = ["account_id", "as_of"]
+    rest = s.merge(trainable[key], on=key, how="left", indicator=True)
+    rest = rest[rest["_merge"] == "left_only"].drop(columns="_merge")
+    rest = rest.assign(label=np.nan, presumed=True)
+    d = pd.concat([trainable, rest[trainable.columns]], ignore_index=True)
+    return attach_truth(d, truth_path)
 
 
 def run_evaluation(
@@ -181,23 +151,24 @@ def run_evaluation(
 
     Returns (held-out folds, forward folds, whether truth labelled the tests, skipped folds).
     """
-    data = label_frame(snaps, cfg)
-    d, has_truth = attach_truth(data, truth_path)
-    names = [c for c in data.columns if c not in ("presumed",)]
+    d, has_truth = eval_frame(snaps, cfg, truth_path)
+    names = [c for c in d.columns if c not in ("presumed", *EVAL_COLUMNS)]
     # the outer folds hash organisations with another salt than fit()'s inner splits: with the
     # same salt, every inner test organisation would already sit on the outer test side
     outer_seed = cfg.seed + OUTER_SALT
-    loco = holdout_campaign_folds(data, cfg.splits, outer_seed, include_presumed=has_truth)
-    fwd = forward_folds(
-        data,
-        cfg.splits,
-        outer_seed,
-        n_cutoffs=cfg.evaluation.forward_cutoffs,
-        test_days=cfg.evaluation.forward_test_days,
-        include_presumed=has_truth,
+    labels = test_labels(d, cfg.evaluation.legit_test_share, outer_seed)
+    loco, skip1 = holdout_folds(d, labels, cfg.splits, outer_seed)
+    fwd, skip2 = forward_folds(d, labels, cfg.splits, cfg.evaluation, outer_seed)
+    log.info(
+        "evaluation: %d snapshots (%d trainable), %d legitimate test-side snapshots; "
+        "%d held-out campaign folds, %d forward folds",
+        len(d),
+        int(d["label"].notna().sum()),
+        int(((labels["y"] == 0) & labels["legit_test"]).sum()),
+        len(loco),
+        len(fwd),
     )
-    log.info("evaluation: %d held-out campaign folds, %d forward folds", len(loco), len(fwd))
-    held, forward, skipped = [], [], []
+    held, forward, skipped = [], [], [*skip1, *skip2]
     for kind, splits, sink in (("held-out campaign", loco, held), ("forward", fwd, forward)):
         for s in splits:
             try:
@@ -205,4 +176,4 @@ def run_evaluation(
             except ValueError as exc:  # too little training data on this fold's side
                 log.warning("%s skipped: %s", s.name, exc)
                 skipped.append({"fold": s.name, "reason": str(exc)})
-    return held, forward, has_truth, pd.DataFrame(skipped)
+    return held, forward, has_truth, pd.DataFrame(skipped, columns=["fold", "reason"])

@@ -49,7 +49,7 @@ def org_keys(df: pd.DataFrame) -> pd.Series:
     return org.where(org.notna(), acct).astype(str)
 
 
-def _unit_hash(keys: pd.Series, seed: int) -> np.ndarray:
+def unit_hash(keys: pd.Series, seed: int) -> np.ndarray:
     """A stable pseudo-uniform number in [0, 1) per key (same key, same number)."""
     out = np.empty(len(keys))
     cache: dict[str, float] = {}
@@ -75,6 +75,8 @@ def make_split(
     include_presumed: bool = False,
     time_ordered: bool = True,
     name: str = "",
+    test_labels: pd.DataFrame | None = None,
+    pos_test_share: float | None = None,
 ) -> Split:
     """Build one split of labelled snapshots at `cutoff`.
 
@@ -93,6 +95,13 @@ def make_split(
             rows and use every label known by the end of the history): only for the
             evaluation's leave-one-campaign-out family, reported as such.
         name: a label for logs and reports.
+        test_labels: evaluation labels of the test side (same index as `df`): ``y`` (1, 0,
+            NaN = not usable), ``campaign`` and ``legit_test`` (the row's organisation was
+            picked for the legitimate test side). When given, the test side is chosen by
+            them (ground truth, unreviewed accounts included) instead of the contract's
+            labels; the training side still uses only the contract's labels.
+        pos_test_share: put only positives of this hash-share of organisations on the test
+            side (None: every positive in the window), for splits without a time order.
 
     Returns:
         A Split; it may be empty on either side (callers check sizes).
@@ -110,12 +119,21 @@ def make_split(
     in_window = (as_of >= cutoff).to_numpy().copy()
     if test_end is not None:
         in_window &= (as_of < test_end).to_numpy()
-    pos = labelled & (label == 1)
-    if held:
-        pos &= campaign.isin(held).to_numpy()
-    neg = labelled & (label == 0) & (_unit_hash(orgs, seed) < share)
-    if "presumed" in df and not include_presumed:
-        neg &= ~df["presumed"].to_numpy(dtype=bool)
+    if test_labels is not None:
+        y = test_labels["y"].to_numpy(dtype=float)
+        pos = y == 1
+        if held:
+            pos &= test_labels["campaign"].isin(held).to_numpy()
+        neg = (y == 0) & test_labels["legit_test"].to_numpy(dtype=bool)
+    else:
+        pos = labelled & (label == 1)
+        if held:
+            pos &= campaign.isin(held).to_numpy()
+        neg = labelled & (label == 0) & (unit_hash(orgs, seed) < share)
+        if "presumed" in df and not include_presumed:
+            neg &= ~df["presumed"].to_numpy(dtype=bool)
+    if pos_test_share is not None:
+        pos &= unit_hash(orgs, seed) < pos_test_share
     test_mask = in_window & (pos | neg)
 
     test_accounts = set(df["account_id"].to_numpy()[test_mask])
@@ -161,16 +179,24 @@ def check_split(df: pd.DataFrame, split: Split, gap_days: float) -> None:
 
 
 def is_usable(
-    df: pd.DataFrame, split: Split, cfg: SplitConfig, count_presumed: bool = False
+    df: pd.DataFrame,
+    split: Split,
+    cfg: SplitConfig,
+    count_presumed: bool = False,
+    test_labels: pd.DataFrame | None = None,
 ) -> bool:
     """Whether both sides have enough positives and negatives to fit and measure.
 
     Presumed-legitimate test rows count as negatives only with `count_presumed` (evaluation
-    with ground truth, which labels them).
+    with ground truth, which labels them). With `test_labels` (see :func:`make_split`) the
+    test side is counted by their ``y``.
     """
     ytr = df["label"].to_numpy()[split.train]
-    yte = df["label"].to_numpy()[split.test]
-    if "presumed" in df and not count_presumed:
+    if test_labels is not None:
+        yte = test_labels["y"].to_numpy(dtype=float)[split.test]
+    else:
+        yte = df["label"].to_numpy()[split.test]
+    if "presumed" in df and not count_presumed and test_labels is None:
         yte = yte[~df["presumed"].to_numpy(dtype=bool)[split.test]]
     return (
         (ytr == 1).sum() >= cfg.min_train_positives
@@ -299,8 +325,12 @@ def cv_folds(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> list[Split]:
 def calibration_split(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> Split:
     """The final model's split: train before a time quantile, calibrate/threshold after it.
 
-    Tries ``calibration_quantile`` first, then quantiles stepping away from it by 0.05, and
-    returns the first usable split (or the configured one, unusable, for the caller to refuse).
+    Tries ``calibration_quantile`` first, then quantiles stepping away from it by 0.05. With
+    little labelled history no time cut may be usable (every campaign starts on one side);
+    then it splits by organisation instead (hash-share ``calibration_legit_share`` of
+    organisations, positives and legitimate alike, on the calibration side; accounts and
+    organisations still disjoint, not time-ordered). Returns the first usable split, or the
+    configured one, unusable, for the caller to refuse.
     """
     t = pd.to_datetime(df.loc[df["label"].notna(), "as_of"], utc=True)
     q0 = cfg.calibration_quantile
@@ -321,4 +351,18 @@ def calibration_split(df: pd.DataFrame, cfg: SplitConfig, seed: int) -> Split:
         if is_usable(df, split, cfg):
             return split
         first = first or split
+    by_org = make_split(
+        df,
+        pd.to_datetime(df["as_of"], utc=True).min(),
+        cfg,
+        seed,
+        include_presumed=True,
+        legit_test_share=cfg.calibration_legit_share,
+        pos_test_share=cfg.calibration_legit_share,
+        time_ordered=False,
+        name="calibration by organisation",
+    )
+    if is_usable(df, by_org, cfg):
+        log.info("calibration: no usable time cut; split by organisation")
+        return by_org
     return first
