@@ -21,7 +21,8 @@ import pandas as pd
 from scoring.config import ScoreConfig
 from scoring.drift import drifted, feature_drift
 from scoring.explain import feature_reference, reason_columns, top_reasons
-from scoring.rings import campaign_centroids, group_rings, most_like_campaign
+from scoring.likeness import campaign_centroids, most_like_campaign
+from scoring.rings import group_rings
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scoring.likeness import most_like_campaign
 from scoring.linkage import shared_values
-from scoring.rings import components, group_rings, most_like_campaign, pair_edges
+from scoring.rings import components, group_rings, pair_edges
 
 from .conftest import AS_OF, FEATURES, RING, as_inputs, feature_table, make_world, reference_of
 
