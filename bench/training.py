@@ -25,6 +25,7 @@ def main(argv: list[str]) -> dict:
     opts = dict(a.lstrip("-").split("=", 1) for a in argv if "=" in a)
     world = Path(opts.get("world", ROOT / "data" / "world-demo"))
     cfg = load_train_config(ROOT / "configs" / "train.yaml")
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as store:
         os.environ["DISTILLGUARD_MLRUNS"] = store
         t0 = time.time()
@@ -52,4 +53,7 @@ def main(argv: list[str]) -> dict:
         "seconds_per_trial_max": round(max(per_trial), 1) if per_trial else None,
         "tuning_timeout_s": cfg.tuning.timeout_s,
         "gate": "passed" if result.decision.promote else "failed",
+        "cpu_seconds": round(time.process_time(), 1),
+        "loadavg_1_5_15_before": [round(x, 2) for x in load_before],
+        "loadavg_1_5_15_after": [round(x, 2) for x in os.getloadavg()],
     }

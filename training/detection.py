@@ -40,9 +40,10 @@ def first_flags(fold: FoldResult, daily: pd.DataFrame, accounts: pd.Series) -> p
     """account_id -> first as_of at which the fold's model flags it (absent: never)."""
     x = daily[daily["account_id"].isin(set(accounts))]
     if x.empty:
-        return pd.Series(dtype="datetime64[ns, UTC]")
+        return pd.Series([], index=pd.Index([], name="account_id"), dtype="datetime64[us, UTC]")
     hit = x.loc[np.asarray(fold.model.flag(x), dtype=bool), ["account_id", "as_of"]]
-    return pd.to_datetime(hit.groupby("account_id")["as_of"].min(), utc=True)
+    hit = hit.assign(as_of=pd.to_datetime(hit["as_of"], utc=True))
+    return hit.groupby("account_id")["as_of"].min()
 
 
 def detection(
@@ -69,15 +70,16 @@ def detection(
         camp = f.split.held_out_campaigns[0]
         m = members[members["campaign"] == camp]
         flagged = first_flags(f, daily, m["account_id"])
-        acc = m[["account_id", "first_seen"]].copy()
-        acc["flagged_at"] = acc["account_id"].map(flagged)
+        acc = m[["account_id", "first_seen"]].merge(
+            flagged.rename("flagged_at"), left_on="account_id", right_index=True, how="left"
+        )
         acc["hours_to_flag"] = (acc["flagged_at"] - acc["first_seen"]).dt.total_seconds() / 3600
         acc.insert(0, "campaign", camp)
         acc.insert(0, "fold", f.split.name)
         acc_rows.append(acc)
         ev = events_daily[events_daily["account_id"].isin(set(m["account_id"]))]
-        flag_day = ev["account_id"].map(flagged)
-        after = ev.loc[flag_day.notna() & (ev["day"] >= flag_day), "n"].sum()
+        ev = ev.merge(acc[["account_id", "flagged_at"]], on="account_id", how="left")
+        after = ev.loc[ev["flagged_at"].notna() & (ev["day"] >= ev["flagged_at"]), "n"].sum()
         total = ev["n"].sum()
         hours = acc["hours_to_flag"].to_numpy(dtype=float)
         scored = daily[daily["account_id"].isin(set(m["account_id"]))]

@@ -171,8 +171,12 @@ def write_report(
         "",
         "Test labels: "
         + (
-            "the world's ground truth (`truth.parquet`, read only here) labels the test side,"
-            " including accounts nobody reviewed; training sides see only the contract's labels."
+            "the world's ground truth (`truth.parquet`, read only here) labels the test side:"
+            " every account with events is snapshotted at the training offsets (first request"
+            f" + {', '.join(f'{o:g}' for o in cfg.snapshots.offsets_days)} days), and every"
+            " legitimate account of the picked organisations and every member of the held-out"
+            " campaign is on it, reviewed or not; training sides see only the contract's labels"
+            " (the rows `make retrain` would train on)."
             if has_truth
             else "no `truth.parquet`: test sides hold reviewed accounts only."
         ),

@@ -126,3 +126,16 @@ def test_wilson_interval():
     assert lo < 1e-12 and 0 < hi < 0.005
     lo, hi = wilson(50, 100)
     assert lo < 0.5 < hi and abs((0.5 - lo) - (hi - 0.5)) < 1e-9
+
+
+def test_time_to_detection_when_nothing_is_flagged():
+    split = Split("held out c", T0, np.array([0]), np.array([1]), ("c",), time_ordered=False)
+    fold = FoldResult("held-out campaign", split, pd.DataFrame(), ThresholdModel())
+    members = pd.DataFrame({"account_id": ["a", "b"], "campaign": "c", "first_seen": T0})
+    daily = pd.DataFrame({"account_id": ["a", "b"], "as_of": T0 + DAY, "score": 0.0})
+    events = pd.DataFrame({"account_id": ["a", "b"], "day": T0, "n": [3, 4]})
+    acc, camp = detection([fold], members, daily, events)
+    row = camp.iloc[0]
+    assert acc["flagged_at"].isna().all() and row["flagged_share"] == 0
+    assert row["share_after_flag"] == 0 and row["exchanges"] == 7
+    assert row["median_hours_all"] == np.inf
