@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from training.evaluation import FoldResult
-from training.splits import unit_hash
+from training.split_rules import unit_hash
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from training.config import EvaluationConfig, SplitConfig
-from training.splits import Split, is_usable, make_split, org_keys, unit_hash
+from training.split_rules import Split, is_usable, make_split, org_keys, unit_hash
 
 log = logging.getLogger(__name__)
 
