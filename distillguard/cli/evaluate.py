@@ -12,7 +12,10 @@ def command(
     config: Path = typer.Option(Path("configs/train.yaml"), "--config", help="TrainConfig YAML."),
     out: Path = typer.Option(Path("docs/evaluation.md"), "--out", help="Markdown report."),
     snapshots: Path = typer.Option(
-        None, "--snapshots", help="Prebuilt snapshot Parquet of the same world (skips building)."
+        None,
+        "--snapshots",
+        help="Prebuilt build_snapshots Parquet of the same world: skips the all-account"
+        " snapshots, so test sides hold only its accounts (daily detection passes still run).",
     ),
     truth: bool = typer.Option(
         True, "--truth/--no-truth", help="Label test sides with DIR/truth.parquet if present."
