@@ -18,11 +18,16 @@ import pandas as pd
 from features import account, adoption, cadence, cohort, content, infrastructure, volume
 from features.catalogue import Spec, all_specs
 from features.config import FeatureConfig, resolve
-from features.frame import Prepared, prepare, tables_at, to_utc
+from features.frame import prepare, tables_at, to_utc
+from features.passes import Prepared, Tables
 
 log = logging.getLogger(__name__)
 
 FAMILY_MODULES = (volume, cadence, content, infrastructure, account, adoption, cohort)
+# Families whose value for an account reads only that account's rows (plus cutoff-wide
+# first appearances): a snapshot pass runs them on the accounts due at the cutoff only.
+# Every other family (population-relative: rarity, cohort, ...) sees the whole window.
+PER_ACCOUNT = (volume, cadence, content, account, adoption)
 
 
 def _needs_available(spec: Spec, available: frozenset[str]) -> bool:
@@ -60,20 +65,47 @@ def finalize(
     return pd.DataFrame(out)
 
 
-def features_at(
-    prep: Prepared, as_of: pd.Timestamp, window: str | timedelta, cfg: FeatureConfig
+def _family(
+    prep: Prepared, mod, t: Tables, as_of, window, cfg: FeatureConfig, tag: str
 ) -> pd.DataFrame:
-    """Every family at one cutoff on prepared inputs (the reusable inner step of snapshots)."""
-    t = tables_at(prep, as_of, window, cfg)
-    frames = [prep.run("_active", lambda: {"main": t.active})["main"]]
+    """One family's account-level frame for the pass (stages, then queries, then finish).
+
+    `tag` names the table set `t` is (whole window or due accounts) in the SQL cache.
+    """
+    name = f"{mod.__name__}{tag}"
+    if hasattr(mod, "queries"):
+        staged: dict = {}
+        for key, fn in getattr(mod, "stages", lambda c: [])(cfg):
+            staged[key] = prep.stage(f"{name}.{key}", lambda fn=fn: fn(t, cfg, staged))
+        return mod.finish(prep.run(name, lambda: mod.queries(t, cfg, staged)), t, cfg)
+    return prep.run(name, lambda: {"main": mod.build(t, as_of, window, cfg)})["main"]
+
+
+def features_at(
+    prep: Prepared,
+    as_of: pd.Timestamp,
+    window: str | timedelta,
+    cfg: FeatureConfig,
+    accounts: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Every family at one cutoff on prepared inputs (the reusable inner step of snapshots).
+
+    Args:
+        prep: inputs prepared once (features.frame.prepare).
+        as_of: the cutoff.
+        window: the look-back window.
+        cfg: feature configuration.
+        accounts: only these accounts' rows are wanted (snapshots): the per-account families
+            run on them alone; the result is restricted to them. Default: every active one.
+    """
+    t = tables_at(prep, as_of, window, cfg, due=accounts)
+    own = t.due if t.due is not None else t
+    key = "_active_due" if t.due is not None else "_active"
+    frames = [prep.run(key, lambda: {"main": own.active})["main"]]
     for mod in FAMILY_MODULES:
         start = time.perf_counter()
-        if hasattr(mod, "queries"):
-            part = mod.finish(prep.run(mod.__name__, lambda m=mod: m.queries(t, cfg)), t, cfg)
-        else:
-            part = prep.run(mod.__name__, lambda m=mod: {"main": m.build(t, as_of, window, cfg)})[
-                "main"
-            ]
+        mine = t.due is not None and mod in PER_ACCOUNT
+        part = _family(prep, mod, own if mine else t, as_of, window, cfg, "@due" if mine else "")
         log.debug("%s: %d rows in %.2fs", mod.__name__, len(part), time.perf_counter() - start)
         frames.append(part)
     df = frames[0]

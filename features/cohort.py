@@ -24,15 +24,17 @@ import pandas as pd
 from features import engine
 from features.catalogue import Spec
 from features.cohort_graph import (
-    account_values,
     activity_correlation,
+    bucket_counts,
     components,
     incidence,
-    value_counts,
+    shared_values,
+    stages,  # noqa: F401 (the family's stages, for features.build)
 )
-from features.config import FeatureConfig, parse_duration, resolve
+from features.cohort_links import edges_from_incidence, link_edges  # noqa: F401 (public here)
+from features.config import FeatureConfig, parse_duration
 from features.content import simhash_bands
-from features.frame import Tables, prepare, tables_at, to_utc
+from features.passes import Tables
 
 log = logging.getLogger(__name__)
 
@@ -113,33 +115,35 @@ SPECS = [
 ]
 
 
-def _share_counts(t: Tables, cfg: FeatureConfig) -> ibis.Table:
+def _share_counts(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
     """Per active account: most other accounts sharing a value, for each kind (ibis)."""
-    values = account_values(t, cfg)
-    out = t.active
-    for k, (kind, _, _) in SHARE_KINDS.items():
-        pairs = values[kind]
-        j = pairs.join(value_counts(pairs), "value")
-        out = out.left_join(j.group_by("account_id").agg(**{k: j.n.max() - 1}), "account_id")
-        out = out.drop("account_id_right")
-    for k, kind in (("payment", "payment_fingerprint"), ("wave", "signup_wave")):
-        pairs = values[kind]
-        j = pairs.join(value_counts(pairs), "value").select("account_id", **{k: lambda x: x.n - 1})
-        out = out.left_join(j, "account_id").drop("account_id_right")
+    v = staged["values"]
+
+    def most(kind: str) -> ibis.Value:
+        return ibis.cases((v.kind == kind, v.n), else_=ibis.null("int64")).max() - 1
+
+    per = v.group_by("account_id").agg(
+        **{k: most(kind) for k, (kind, _, _) in SHARE_KINDS.items() if kind != "prompt_band"},
+        payment=most("payment_fingerprint"),
+        wave=most("signup_wave"),
+    )
     a = t.accounts
     bucket_s = int(parse_duration(cfg.cohort.signup_bucket).total_seconds())
     a = a.mutate(b=a.created_at.epoch_seconds().floor().cast("int64") // bucket_s)
     hour = a.join(a.group_by("b").agg(n=a.count()), "b").select(
         "account_id", hour=lambda x: x.n - 1
     )
-    out = out.left_join(hour, "account_id").drop("account_id_right")
     bands = simhash_bands(t, cfg)
-    bn = bands.group_by(["band", "v"]).agg(n=bands.account_id.nunique())
-    bj = bands.join(bn, ["band", "v"])
+    bj = bands.join(staged["buckets"], ["band", "v"])
     per_h = bj.group_by(["account_id", "h"]).agg(c=bj.c.max(), n=bj.n.max())
     shared = ibis.cases((per_h.n - 1 >= cfg.cohort.prompt_shared_min_accounts, per_h.c), else_=0)
-    ps = per_h.group_by("account_id").agg(ps=shared.sum().cast("float64") / per_h.c.sum())
-    return out.left_join(ps, "account_id").drop("account_id_right")
+    ps = per_h.group_by("account_id").agg(
+        prompt_band=per_h.n.max() - 1, ps=shared.sum().cast("float64") / per_h.c.sum()
+    )
+    out = t.active
+    for part in (per, hour, ps):
+        out = out.left_join(part, "account_id").drop("account_id_right")
+    return out
 
 
 def _component_profile(comp: pd.DataFrame, attrs: pd.DataFrame) -> pd.DataFrame:
@@ -168,7 +172,7 @@ def _component_profile(comp: pd.DataFrame, attrs: pd.DataFrame) -> pd.DataFrame:
     return d[["account_id", "org_share", "pay_div", "special", "span"]]
 
 
-def queries(t: Tables, cfg: FeatureConfig) -> dict[str, ibis.Table]:
+def queries(t: Tables, cfg: FeatureConfig, staged: dict) -> dict[str, ibis.Table]:
     """The engine side of the cohort family: share counts, graph incidence, attributes, hours."""
     e = t.events
     hourly = (
@@ -188,8 +192,8 @@ def queries(t: Tables, cfg: FeatureConfig) -> dict[str, ibis.Table]:
         created_h=lambda x: x.created_at.epoch_seconds().floor().cast("float64") / 3600.0,
     )
     return {
-        "counts": _share_counts(t, cfg),
-        "incidence": incidence(t, cfg),
+        "counts": _share_counts(t, cfg, staged),
+        "incidence": incidence(t, cfg, staged),
         "attrs": attrs,
         "hourly": hourly,
     }
@@ -233,54 +237,5 @@ def build(t: Tables, as_of, window: str | timedelta, cfg: FeatureConfig) -> pd.D
         window: the window (already applied in `t`).
         cfg: feature configuration (cohort section).
     """
-    return finish({k: engine.to_pandas(q) for k, q in queries(t, cfg).items()}, t, cfg)
-
-
-def link_edges(inputs, as_of, account_ids, window: str | None = None, config=None) -> pd.DataFrame:
-    """Edges of the shared-attribute graph among `account_ids` (the rings of flagged accounts).
-
-    A value links only if it is uncommon in the whole window population (see
-    features.cohort_graph). With cohort.edge_mode 'star' each value links its accounts to
-    the first of them (sorted), which keeps the edge count linear and the components
-    identical to the full clique; 'clique' lists every pair.
-
-    Args:
-        inputs: Inputs-like object (``.events``, ``.accounts``, optional ``.con``).
-        as_of: cutoff; only events in ``[as_of - window, as_of)`` are seen.
-        account_ids: the accounts to link (e.g. the flagged ones).
-        window: look-back window (default: configs/features.yaml).
-        config: FeatureConfig, path or None.
-
-    Returns:
-        DataFrame (account_a, account_b, kind, value) with account_a < account_b.
-    """
-    cfg = resolve(config)
-    prep = prepare(inputs, cfg)
-    try:
-        t = tables_at(prep, to_utc(as_of), window or cfg.window, cfg)
-        ids = engine.upload(
-            pd.DataFrame({"account_id": pd.Series(list(account_ids), dtype=object)})
-        )
-        inc = engine.to_pandas(incidence(t, cfg, accounts=ids))
-    finally:
-        prep.close()
-    return edges_from_incidence(inc, cfg.cohort.edge_mode)
-
-
-def edges_from_incidence(inc: pd.DataFrame, mode: str = "star") -> pd.DataFrame:
-    """(account_a, account_b, kind, value) edges from (account_id, kind, value) rows."""
-    cols = ["account_a", "account_b", "kind", "value"]
-    if inc.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    inc = inc.drop_duplicates().sort_values(["kind", "value", "account_id"])
-    rows = []
-    for (kind, value), grp in inc.groupby(["kind", "value"], sort=False):
-        ids = grp["account_id"].tolist()
-        if len(ids) < 2:
-            continue
-        if mode == "clique":
-            pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
-        else:
-            pairs = [(ids[0], b) for b in ids[1:]]
-        rows.extend((a, b, kind, value) for a, b in pairs)
-    return pd.DataFrame(rows, columns=cols).sort_values(cols).reset_index(drop=True)
+    staged = {"values": shared_values(t, cfg, {}), "buckets": bucket_counts(t, cfg, {})}
+    return finish({k: engine.to_pandas(q) for k, q in queries(t, cfg, staged).items()}, t, cfg)

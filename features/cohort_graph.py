@@ -28,25 +28,26 @@ def value_cap(population: ibis.Value, cfg: FeatureConfig) -> ibis.Value:
     return ibis.greatest(ibis.literal(c.min_value_population_cap, "int64"), share)
 
 
+EVENT_KINDS = ("ip_prefix", "tls_fingerprint", "header_fingerprint")
+ACCOUNT_KINDS = ("payment_fingerprint", "signup_wave")
+
+
 def account_values(t: Tables, cfg: FeatureConfig) -> dict[str, ibis.Table]:
-    """Per link kind, the distinct (account_id, value) pairs over that kind's population.
+    """Per link kind (all but prompt_band), the distinct (account_id, value) pairs.
 
     Event kinds use the window's active accounts; account kinds (payment fingerprint,
-    sign-up wave) use every account that exists at the cutoff.
+    sign-up wave) use every account that exists at the cutoff. Prompt bands are kept as
+    integer (band, v) rows (:func:`bucket_counts`), never as strings, until they link.
     """
     e, a = t.events, t.accounts
     bucket_s = int(parse_duration(cfg.cohort.signup_bucket).total_seconds())
     wave_bucket = (a.created_at.epoch_seconds().floor().cast("int64") // bucket_s).cast("string")
-    bands = simhash_bands(t, cfg)
     out = {
         "ip_prefix": e.select("account_id", value=e.prefix),
         "tls_fingerprint": e.select("account_id", value=e.tls_fingerprint),
         "header_fingerprint": e.select("account_id", value=e.header_fingerprint),
         "payment_fingerprint": a.select("account_id", value=a.payment_fingerprint),
         "signup_wave": a.select("account_id", value=wave_bucket + "|" + _prefix(a.signup_ip)),
-        "prompt_band": bands.select(
-            "account_id", value=bands.band.cast("string") + ":" + bands.v.cast("string")
-        ),
     }
     return {k: v.filter(v.value.notnull()).distinct() for k, v in out.items()}
 
@@ -56,25 +57,55 @@ def value_counts(pairs: ibis.Table) -> ibis.Table:
     return pairs.group_by("value").agg(n=pairs.count())
 
 
-def incidence(t: Tables, cfg: FeatureConfig, accounts: ibis.Table | None = None) -> ibis.Table:
+def shared_values(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
+    """Stage: (account_id, kind, value, n) for every non-band kind, n = accounts per value."""
+    parts = []
+    for kind, pairs in account_values(t, cfg).items():
+        j = pairs.join(value_counts(pairs), "value")
+        parts.append(j.select("account_id", kind=ibis.literal(kind), value=j.value, n=j.n))
+    return ibis.union(*parts)
+
+
+def bucket_counts(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
+    """Stage: (band, v, n): accounts whose prompts fall in each SimHash LSH band bucket."""
+    b = simhash_bands(t, cfg)
+    d = b.select("account_id", "band", "v").distinct()
+    return d.group_by(["band", "v"]).agg(n=d.count())
+
+
+def stages(cfg: FeatureConfig) -> list:
+    """Per-pass intermediate tables of the cohort family, in build order (features.build)."""
+    return [("values", shared_values), ("buckets", bucket_counts)]
+
+
+def incidence(
+    t: Tables, cfg: FeatureConfig, staged: dict, accounts: ibis.Table | None = None
+) -> ibis.Table:
     """Linking (account_id, kind, value) rows for the configured link kinds.
 
     Args:
         t: the cutoff's tables.
         cfg: feature configuration (cohort section).
+        staged: this pass's stages (:func:`stages`).
         accounts: restrict the returned rows to these account ids (counts still use the
             whole population); default: the window's active accounts.
     """
     cap = value_cap(t.population, cfg)
     keep = accounts if accounts is not None else t.active
+    kinds = [k for k in cfg.cohort.link_kinds if k != "prompt_band"]
     parts = []
-    for kind, pairs in account_values(t, cfg).items():
-        if kind not in cfg.cohort.link_kinds:
-            continue
-        vc = value_counts(pairs)
-        vc = vc.filter((vc.n >= 2) & (vc.n <= cap))
-        rows = pairs.join(vc, "value").join(keep, "account_id")
-        parts.append(rows.select("account_id", kind=ibis.literal(kind), value=rows.value))
+    if kinds:
+        v = staged["values"]
+        v = v.filter(v.kind.isin(kinds) & (v.n >= 2) & (v.n <= cap))
+        parts.append(v.join(keep, "account_id").select("account_id", "kind", "value"))
+    if "prompt_band" in cfg.cohort.link_kinds:
+        bk = staged["buckets"]
+        bk = bk.filter((bk.n >= 2) & (bk.n <= cap))
+        b = simhash_bands(t, cfg)
+        rows = b.join(bk, ["band", "v"]).select("account_id", "band", "v").distinct()
+        rows = rows.join(keep, "account_id")
+        value = rows.band.cast("string") + ":" + rows.v.cast("string")
+        parts.append(rows.select("account_id", kind=ibis.literal("prompt_band"), value=value))
     if not parts:
         return t.active.select(
             "account_id", kind=ibis.literal("none"), value=ibis.literal("")

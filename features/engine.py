@@ -118,7 +118,11 @@ def run_sql(con, sql: str) -> pd.DataFrame:
 
 def replace_fixed(con, name: str, expr: ibis.Table) -> None:
     """(Re)create the temporary table `name` from `expr` (cached in memory on Spark)."""
-    sql = compile_sql(con, expr)
+    replace_fixed_sql(con, name, compile_sql(con, expr))
+
+
+def replace_fixed_sql(con, name: str, sql: str) -> None:
+    """(Re)create the temporary table `name` from compiled SQL (cached in memory on Spark)."""
     if backend_name(con) == "duckdb":
         con.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
         return
@@ -126,6 +130,23 @@ def replace_fixed(con, name: str, expr: ibis.Table) -> None:
     drop_fixed(con, name)
     df = session.sql(sql).cache()
     df.createOrReplaceTempView(name)
+
+
+def replace_fixed_ids(con, name: str, ids: list[str]) -> None:
+    """(Re)create the temporary one-column table `name` (account_id string) from ids."""
+    if backend_name(con) == "duckdb":
+        arrow = pa.table({"account_id": pa.array(ids, type=pa.string())})
+        view = f"{name}__src"
+        con.con.register(view, arrow)
+        try:
+            con.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM "{view}"')
+        finally:
+            con.con.unregister(view)
+        return
+    session = con._session
+    drop_fixed(con, name)
+    df = session.createDataFrame([(i,) for i in ids], "account_id string")
+    df.cache().createOrReplaceTempView(name)
 
 
 def fixed_table(con, name: str) -> ibis.Table:

@@ -5,7 +5,10 @@ Every labelled account (label 1 and 0) and a hash-sample of unlabelled accounts
 cutoff = first_seen + offset, rounded UP to snapshots.cutoff_grain (so a snapshot has at
 least `offset` of history). Accounts whose cutoffs fall in the same grain bucket share one
 feature pass: the window is materialised once per distinct cutoff, not once per account, so
-a 60-day log with a 1-day grain costs about 75 passes whatever the number of accounts.
+a 60-day log with a 1-day grain costs about 75 passes whatever the number of accounts. In a
+pass the per-account families run only on the accounts due at that cutoff; the
+population-relative ones (infrastructure rarity, cohort) need the whole window. The log is
+sorted once (each exchange's predecessor, features.derive.with_previous), not per pass.
 A snapshot whose account has no event in its window, or whose cutoff is after the log's end
 (plus one grain), is dropped and counted in the log.
 """
@@ -133,7 +136,7 @@ def build_snapshots(
         cutoffs = plan["as_of"].unique()
         for i, cutoff in enumerate(sorted(cutoffs)):
             want = plan.loc[plan["as_of"] == cutoff, ["account_id"]]
-            feats = features_at(prep, pd.Timestamp(cutoff), window, cfg)
+            feats = features_at(prep, pd.Timestamp(cutoff), window, cfg, want["account_id"])
             frames.append(feats.merge(want, on="account_id", how="inner"))
             log.debug("cutoff %d/%d %s: %d snapshots", i + 1, len(cutoffs), cutoff, len(frames[-1]))
     finally:
