@@ -137,8 +137,8 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
     hhi = hhi_t.select("account_id", hhi=ratio(hhi_t.sq, hhi_t.tot * hhi_t.tot))
 
     b = simhash_bands(t, cfg)
-    bc = b.group_by(["account_id", "band", "v"]).agg(s=b.c.sum())
-    bj = b.join(bc, ["account_id", "band", "v"])
+    # s: the account's exchanges in each of h's band buckets (a window sum, no self-join)
+    bj = b.mutate(s=b.c.sum().over(ibis.window(group_by=["account_id", "band", "v"])))
     per_h = bj.group_by(["account_id", "h"]).agg(c=bj.c.max(), s=bj.s.max())
     tmpl = per_h.group_by("account_id").agg(
         k=per_h.count(),
@@ -153,7 +153,9 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
         toph=ratio(tmpl.top, tmpl.tot),
     )
 
-    conv_e = e.filter(e.conversation_id.notnull())
+    conv_e = e.filter(e.conversation_id.notnull()).select(
+        "account_id", "conversation_id", "t_ms", "request_id", "stop_reason"
+    )
     nxt = conv_e.t_ms.lead().over(
         ibis.window(
             group_by=["account_id", "conversation_id"], order_by=[conv_e.t_ms, conv_e.request_id]
