@@ -42,6 +42,7 @@ def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
     titles = {fs.name: fs.title for fs in cfg.feature_sets}
     m = res.metrics.copy()
     m["threshold_rate"] = m["threshold_rate"].map(_pct)
+    m["test_fpr"] = (m["fp"] / m["n_test_humans"].clip(lower=1)).map(_pct)
     m["feature set"] = m["feature_set"].map(titles)
     cols = {
         "feature set": "feature set",
@@ -58,6 +59,7 @@ def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
         "fn": "FN",
         "threshold": "threshold (p)",
         "threshold_rate": "human FPR the threshold is set at (training side)",
+        "test_fpr": "human FPR on the test side",
         "recall_all_vendor_accounts": "recall, counting unscored as missed",
         "best_threshold_mcc": "MCC at the test-best threshold (diagnostic only)",
     }

@@ -177,3 +177,4 @@ def test_report_rewrites_only_its_generated_section(cfg, tmp_path):
     assert "**NOT met** (worst 0.500)" in text
     assert f"policy {cfg.threshold.policy} (the result)" in text and "| 3.45% |" in text
     assert "0.005 calibration-human FPR (target_fpr, the product's rule)" in text
+    assert "| 5.00% |" in text  # test-side human FPR: 1 FP of 20 test humans
