@@ -50,7 +50,10 @@ class EvalFeatures:
 
 def daily_grid(start: pd.Timestamp, stop: pd.Timestamp, step_hours: float) -> list[pd.Timestamp]:
     """Midnight-aligned instants from the day of `start` through `stop` (inclusive)."""
-    if pd.isna(start) or pd.isna(stop) or stop < start:
+    if start is None or stop is None or pd.isna(start) or pd.isna(stop):
+        return []
+    start, stop = pd.Timestamp(start), pd.Timestamp(stop)
+    if stop < start:
         return []
     return list(pd.date_range(start.floor("D"), stop, freq=pd.Timedelta(hours=step_hours)))
 
@@ -120,7 +123,15 @@ def build_eval_features(
         snap_parts, daily_parts = [], []
         with progress() as bar:
             task = bar.add_task("evaluation feature passes", total=len(cutoffs))
-            for cutoff in cutoffs:
+            for i, cutoff in enumerate(cutoffs):
+                if i % 10 == 0:
+                    log.info(
+                        "evaluation feature pass %d/%d (%s), %.0fs",
+                        i + 1,
+                        len(cutoffs),
+                        pd.Timestamp(cutoff).date(),
+                        time.perf_counter() - t0,
+                    )
                 feats = features_at(prep, pd.Timestamp(cutoff), window, fcfg)
                 want = plan.loc[plan["as_of"] == cutoff, ["account_id"]]
                 if len(want):
