@@ -178,3 +178,10 @@ def test_report_rewrites_only_its_generated_section(cfg, tmp_path):
     assert f"policy {cfg.threshold.policy} (the result)" in text and "| 3.45% |" in text
     assert "0.005 calibration-human FPR (target_fpr, the product's rule)" in text
     assert "| 5.00% |" in text  # test-side human FPR: 1 FP of 20 test humans
+
+
+def test_with_seed_changes_only_the_training_seed(cfg):
+    other = cfg.with_seed(cfg.train_config().seed + 1)
+    assert other.train_config().seed == cfg.train_config().seed + 1
+    assert other.train_config().tuning == cfg.train_config().tuning
+    assert other.run == cfg.run and other.threshold == cfg.threshold

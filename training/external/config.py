@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, ValidationError
+from pydantic import AwareDatetime, Field, PrivateAttr, ValidationError
 
 from distillguard.adapters.cresci2015 import Cresci2015Config
 from distillguard.config import ROOT, ConfigError, StrictModel
@@ -100,20 +100,31 @@ class ExternalConfig(StrictModel):
     feature_sets: list[FeatureSet] = Field(min_length=1)
     published: list[Published]
     train: TrainSection
+    _train_config: TrainConfig | None = PrivateAttr(default=None)
 
     def train_config(self) -> TrainConfig:
-        """The product's TrainConfig (train.base, relative to the repository) plus overrides."""
+        """The product's TrainConfig (train.base, relative to the repository) plus overrides.
+
+        Read once per config object: a run, its report and its MLflow record all see the
+        same training config even if train.base changes on disk meanwhile.
+        """
         from distillguard.config import read_yaml
 
+        if self._train_config is not None:
+            return self._train_config
         path = Path(self.train.base)
         path = path if path.is_absolute() else ROOT / path
         try:
             raw = read_yaml(path)
-            return TrainConfig.model_validate(merge(raw, self.train.overrides))
+            self._train_config = TrainConfig.model_validate(merge(raw, self.train.overrides))
         except (OSError, ValidationError) as exc:
             raise ConfigError(f"train.base {path} with train.overrides: {exc}") from exc
+        return self._train_config
 
     def with_seed(self, seed: int) -> ExternalConfig:
         """A copy whose training seed (folds, splits, Optuna, booster) is `seed`."""
         over = {**self.train.overrides, "seed": seed}
-        return self.model_copy(update={"train": TrainSection(base=self.train.base, overrides=over)})
+        train = TrainSection(base=self.train.base, overrides=over)
+        out = self.model_copy(update={"train": train})
+        out._train_config = None
+        return out
