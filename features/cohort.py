@@ -27,7 +27,8 @@ from features.cohort_graph import (
     activity_correlation,
     bucket_counts,
     components,
-    incidence,
+    incidence_bands,
+    incidence_values,
     shared_values,
     stages,  # noqa: F401 (the family's stages, for features.build)
 )
@@ -146,6 +147,19 @@ def _share_counts(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
     return out
 
 
+def _or(table: ibis.Table | None, empty: ibis.Table) -> ibis.Table:
+    return empty if table is None else table
+
+
+def _none(t: Tables) -> ibis.Table:
+    return t.active.select("account_id", kind=ibis.literal("none"), value=ibis.literal("")).limit(0)
+
+
+def _no_bands(t: Tables) -> ibis.Table:
+    z = ibis.literal(0, "int64")
+    return t.active.select("account_id", band=z, v=z).limit(0)
+
+
 def _component_profile(comp: pd.DataFrame, attrs: pd.DataFrame) -> pd.DataFrame:
     """What the component looks like: org sharing, payment diversity, verification, sign-up span."""
     d = comp.merge(attrs, on="account_id", how="left")
@@ -193,7 +207,8 @@ def queries(t: Tables, cfg: FeatureConfig, staged: dict) -> dict[str, ibis.Table
     )
     return {
         "counts": _share_counts(t, cfg, staged),
-        "incidence": incidence(t, cfg, staged),
+        "incidence": _or(incidence_values(t, cfg, staged), _none(t)),
+        "band_incidence": _or(incidence_bands(t, cfg, staged), _no_bands(t)),
         "attrs": attrs,
         "hourly": hourly,
     }
@@ -203,7 +218,7 @@ def finish(parts: dict[str, pd.DataFrame], t: Tables, cfg: FeatureConfig) -> pd.
     """The pandas side: components, activity correlation, component profile, named columns."""
     w = t.label
     counts = parts["counts"]
-    comp = components(counts["account_id"], parts["incidence"])
+    comp = components(counts["account_id"], parts["incidence"], parts["band_incidence"])
     hours = int(t.window.total_seconds() // 3600) or 1
     corr = activity_correlation(comp, parts["hourly"], hours)
     prof = _component_profile(comp, parts["attrs"])

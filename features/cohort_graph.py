@@ -78,10 +78,49 @@ def stages(cfg: FeatureConfig) -> list:
     return [("values", shared_values), ("buckets", bucket_counts)]
 
 
+def _empty(t: Tables) -> ibis.Table:
+    return t.active.select("account_id", kind=ibis.literal("none"), value=ibis.literal("")).limit(0)
+
+
+def incidence_values(
+    t: Tables, cfg: FeatureConfig, staged: dict, accounts: ibis.Table | None = None
+) -> ibis.Table | None:
+    """Linking (account_id, kind, value) rows of the configured kinds other than prompt_band.
+
+    A value links when at least 2 and at most :func:`value_cap` accounts have it; rows are
+    restricted to `accounts` (default: the window's active accounts). None if no such kind.
+    """
+    kinds = [k for k in cfg.cohort.link_kinds if k != "prompt_band"]
+    if not kinds:
+        return None
+    cap = value_cap(t.population, cfg)
+    keep = accounts if accounts is not None else t.active
+    v = staged["values"]
+    v = v.filter(v.kind.isin(kinds) & (v.n >= 2) & (v.n <= cap))
+    return v.join(keep, "account_id").select("account_id", "kind", "value")
+
+
+def incidence_bands(
+    t: Tables, cfg: FeatureConfig, staged: dict, accounts: ibis.Table | None = None
+) -> ibis.Table | None:
+    """Linking prompt-band rows (account_id, band, v), integers (None if the kind is off)."""
+    if "prompt_band" not in cfg.cohort.link_kinds:
+        return None
+    cap = value_cap(t.population, cfg)
+    keep = accounts if accounts is not None else t.active
+    bk = staged["buckets"]
+    bk = bk.filter((bk.n >= 2) & (bk.n <= cap))
+    b = simhash_bands(t, cfg)
+    rows = b.join(bk, ["band", "v"]).select("account_id", "band", "v").distinct()
+    return rows.join(keep, "account_id").select("account_id", "band", "v")
+
+
 def incidence(
     t: Tables, cfg: FeatureConfig, staged: dict, accounts: ibis.Table | None = None
 ) -> ibis.Table:
     """Linking (account_id, kind, value) rows for the configured link kinds.
+
+    Prompt bands appear as kind ``prompt_band``, value ``"<band>:<bits>"``.
 
     Args:
         t: the cutoff's tables.
@@ -90,31 +129,27 @@ def incidence(
         accounts: restrict the returned rows to these account ids (counts still use the
             whole population); default: the window's active accounts.
     """
-    cap = value_cap(t.population, cfg)
-    keep = accounts if accounts is not None else t.active
-    kinds = [k for k in cfg.cohort.link_kinds if k != "prompt_band"]
     parts = []
-    if kinds:
-        v = staged["values"]
-        v = v.filter(v.kind.isin(kinds) & (v.n >= 2) & (v.n <= cap))
-        parts.append(v.join(keep, "account_id").select("account_id", "kind", "value"))
-    if "prompt_band" in cfg.cohort.link_kinds:
-        bk = staged["buckets"]
-        bk = bk.filter((bk.n >= 2) & (bk.n <= cap))
-        b = simhash_bands(t, cfg)
-        rows = b.join(bk, ["band", "v"]).select("account_id", "band", "v").distinct()
-        rows = rows.join(keep, "account_id")
+    vals = incidence_values(t, cfg, staged, accounts)
+    if vals is not None:
+        parts.append(vals)
+    rows = incidence_bands(t, cfg, staged, accounts)
+    if rows is not None:
         value = rows.band.cast("string") + ":" + rows.v.cast("string")
         parts.append(rows.select("account_id", kind=ibis.literal("prompt_band"), value=value))
-    if not parts:
-        return t.active.select(
-            "account_id", kind=ibis.literal("none"), value=ibis.literal("")
-        ).limit(0)
-    return ibis.union(*parts)
+    return ibis.union(*parts) if parts else _empty(t)
 
 
-def components(accounts: pd.Series, inc: pd.DataFrame) -> pd.DataFrame:
+def components(
+    accounts: pd.Series, inc: pd.DataFrame, bands: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Connected components of the account-value bipartite graph.
+
+    Args:
+        accounts: the graph's accounts.
+        inc: (account_id, kind, value) linking rows.
+        bands: optional linking prompt-band rows (account_id, band, v) as integers, the
+            same as kind ``prompt_band`` with value ``"<band>:<v>"`` in `inc`.
 
     Returns:
         DataFrame (account_id, component, size, kinds): component id, accounts in it, and the
@@ -122,22 +157,43 @@ def components(accounts: pd.Series, inc: pd.DataFrame) -> pd.DataFrame:
     """
     ids = pd.Index(accounts.astype(str).unique())
     n_acc = len(ids)
-    inc = inc[inc["account_id"].isin(ids)]
-    key = inc["kind"].astype(str) + "\x1f" + inc["value"].astype(str)
-    vcodes, _ = pd.factorize(key)
-    acodes = ids.get_indexer(inc["account_id"].astype(str))
+    acc, kind, node = [], [], []
+    known = ids.get_indexer(inc["account_id"].astype(str))
+    ok = known >= 0
+    kcodes, kinds_seen = pd.factorize(inc["kind"].astype(str).to_numpy()[ok])
+    vraw, _ = pd.factorize(inc["value"].astype(str).to_numpy()[ok])
+    # a value links only within its kind: the node is the (kind, value) pair
+    acc.append(known[ok])
+    kind.append(kcodes)
+    node.append(kcodes.astype("int64") * (int(vraw.max(initial=0)) + 1) + vraw)
+    nk = len(kinds_seen)
+    if bands is not None and len(bands):
+        known = ids.get_indexer(bands["account_id"].astype(str))
+        ok = known >= 0
+        b = bands["band"].to_numpy("int64")[ok]
+        v = bands["v"].to_numpy("int64")[ok]
+        vb, _ = pd.factorize(v)
+        bnode, _ = pd.factorize(b * (int(vb.max(initial=0)) + 1) + vb)
+        acc.append(known[ok])
+        kind.append(np.full(len(bnode), nk, dtype="int64"))
+        node.append(bnode.astype("int64") + (int(node[0].max(initial=-1)) + 1))
+        nk += 1
+    acodes, kcodes = np.concatenate(acc), np.concatenate(kind).astype("int64")
+    vcodes, _ = pd.factorize(np.concatenate(node))
     n = n_acc + (int(vcodes.max()) + 1 if len(vcodes) else 0)
     m = coo_matrix((np.ones(len(acodes)), (acodes, n_acc + vcodes)), shape=(n, n))
     _, labels = connected_components(m, directed=False)
     comp = labels[:n_acc]
     size = np.bincount(comp)[comp]
-    kinds = inc.groupby("account_id")["kind"].nunique()
+    nk = max(nk, 1)
+    pairs = np.unique(acodes.astype("int64") * nk + kcodes)
+    kinds = np.bincount(pairs // nk, minlength=n_acc) if len(pairs) else np.zeros(n_acc)
     return pd.DataFrame(
         {
             "account_id": ids,
             "component": comp,
             "size": size.astype("float64"),
-            "kinds": kinds.reindex(ids).fillna(0).to_numpy(dtype="float64"),
+            "kinds": kinds.astype("float64"),
         }
     )
 
