@@ -11,8 +11,9 @@ both needs of the evaluation:
 * the features of a sample of campaign members at every ``step_hours`` over the
   campaign's life (time to detection).
 
-A pass computes every account active in its window anyway (the cohort and infrastructure
-families are population-relative), so keeping more rows per pass costs memory, not passes.
+Every pass reads the whole window (the cohort and infrastructure families are
+population-relative); the per-account families run only on the accounts due at that pass
+(features_at's ``accounts``), so a daily pass that serves only the sampled members is cheap.
 """
 
 from __future__ import annotations
@@ -132,8 +133,15 @@ def build_eval_features(
                         pd.Timestamp(cutoff).date(),
                         time.perf_counter() - t0,
                     )
-                feats = features_at(prep, pd.Timestamp(cutoff), window, fcfg)
                 want = plan.loc[plan["as_of"] == cutoff, ["account_id"]]
+                due = set(want["account_id"]) | (keep if cutoff in grid_set else set())
+                if not due:
+                    bar.advance(task)
+                    continue
+                # per-account families run on the due accounts only (features_at)
+                feats = features_at(
+                    prep, pd.Timestamp(cutoff), window, fcfg, pd.Series(sorted(due), dtype=object)
+                )
                 if len(want):
                     snap_parts.append(feats.merge(want, on="account_id", how="inner"))
                 if cutoff in grid_set:
