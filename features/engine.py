@@ -132,6 +132,20 @@ def replace_fixed_sql(con, name: str, sql: str) -> None:
     df.createOrReplaceTempView(name)
 
 
+def add_gap_duckdb(con, src: str, dst: str, order: tuple[str, ...]) -> None:
+    """DuckDB: ``dst`` = ``src`` plus gap_ms, the t_ms gap to the account's previous row.
+
+    The same as ``t_ms - lag(t_ms) OVER (PARTITION BY account_id ORDER BY order)`` on the
+    wide rows, but the window sorts only (row id, account, order keys, t_ms).
+    """
+    keys = ", ".join(f'"{c}"' for c in order)
+    con.con.execute(
+        f'CREATE OR REPLACE TEMP TABLE "{dst}" AS SELECT s.*, g.gap_ms FROM "{src}" s JOIN '
+        f"(SELECT rowid AS _dg_r, t_ms - lag(t_ms) OVER (PARTITION BY account_id ORDER BY "
+        f'{keys}) AS gap_ms FROM "{src}") g ON s.rowid = g._dg_r'
+    )
+
+
 def replace_fixed_ids(con, name: str, ids: list[str]) -> None:
     """(Re)create the temporary one-column table `name` (account_id string) from ids."""
     if backend_name(con) == "duckdb":
