@@ -247,6 +247,48 @@ def _counts(series: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in series.value_counts(dropna=True).sort_index().items()}
 
 
+# Code whose change changes the imported tables: a world imported by other code is stale.
+FINGERPRINT_CODE = ("adapters/cresci2015.py", "contract/simhash.py", "contract/spec.py")
+WORLD_FILES = ("events/part-0.parquet", "accounts.parquet", "labels.parquet", "truth.parquet")
+
+
+def fingerprint(src_dir: str | Path, cfg: Cresci2015Config) -> dict:
+    """What an import depends on: source files (size, mtime), constants and the mapping code.
+
+    Recorded in world.json; :func:`is_current` compares it to skip an identical re-import.
+    """
+    src_dir = Path(src_dir)
+    package = Path(__file__).resolve().parents[1]
+    files = {}
+    for name in (SOURCE_ACCOUNTS, SOURCE_EVENTS):
+        st = (src_dir / name).stat()
+        files[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    code = hashlib.sha256()
+    for rel in FINGERPRINT_CODE:
+        code.update((package / rel).read_bytes())
+    return {
+        "source": files,
+        "config": cfg.model_dump(mode="json"),
+        "code_sha256": code.hexdigest(),
+    }
+
+
+def is_current(src_dir: str | Path, out: str | Path, cfg: Cresci2015Config) -> bool:
+    """Whether `out` is a complete cresci2015 world imported from the same source, constants
+    and code (same :func:`fingerprint`); False whenever the source cannot be read."""
+    out = Path(out)
+    manifest = out / "world.json"
+    if not manifest.exists() or not all((out / f).exists() for f in WORLD_FILES):
+        return False
+    try:
+        recorded = json.loads(manifest.read_text())
+        return recorded.get("name") == NAME and recorded.get("fingerprint") == fingerprint(
+            src_dir, cfg
+        )
+    except (OSError, ValueError):
+        return False
+
+
 def import_cresci2015(src_dir: str | Path, out: str | Path, cfg: Cresci2015Config) -> dict:
     """Write the Cresci-2015 event-log copy at `src_dir` as a world directory at `out`.
 
@@ -303,6 +345,7 @@ def import_cresci2015(src_dir: str | Path, out: str | Path, cfg: Cresci2015Confi
             "accounts_rows": len(acc_src),
             "paper": "Cresci et al., Fame for sale, Decision Support Systems 80 (2015)",
         },
+        "fingerprint": fingerprint(src_dir, cfg),
         "imported_at": datetime.now().astimezone().isoformat(timespec="seconds"),
     }
     (staging / "world.json").write_text(json.dumps(manifest, indent=2) + "\n")

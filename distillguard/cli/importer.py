@@ -18,17 +18,25 @@ def cresci2015(
     config: Path = typer.Option(
         CONFIGS / "cresci2015.yaml", "--config", help="Config whose `adapter` section is used."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Rewrite even when --out is an up-to-date import of SRC."
+    ),
 ) -> None:
     """Cresci-2015 fake followers (humans + three vendors) as a world directory."""
     from distillguard.adapters.cresci2015 import (
         SourceError,
         import_cresci2015,
+        is_current,
         load_adapter_config,
     )
     from distillguard.config import ConfigError
 
     try:
-        manifest = import_cresci2015(src, out, load_adapter_config(config))
+        cfg = load_adapter_config(config)
+        if not force and is_current(src, out, cfg):
+            typer.echo(f"{out} is up to date (same source, constants and code); --force rewrites")
+            return
+        manifest = import_cresci2015(src, out, cfg)
     except (SourceError, ConfigError, FileExistsError) as exc:
         typer.echo(f"import cresci2015: {exc}", err=True)
         raise typer.Exit(code=2) from exc

@@ -184,3 +184,36 @@ def test_vendor_folds_on_the_real_labels_share_no_account(cfg):
         assert abs(share - cfg.run.human_test_share) < 1 / len(humans) + 1e-9
     assert len({frozenset(f.test & humans) for f in folds}) == len(folds)
     assert np.isclose(len(humans), 1950)
+
+
+def test_a_second_import_of_the_same_source_is_skipped_until_the_source_changes(
+    source_slice, cfg, tmp_path
+):
+    import os
+
+    from typer.testing import CliRunner
+
+    from distillguard.adapters.cresci2015 import is_current
+    from distillguard.cli import app
+
+    out = tmp_path / "w"
+    args = ["import", "cresci2015", str(source_slice), "--out", str(out)]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0 and "wrote" in first.output
+    assert is_current(source_slice, out, cfg.adapter)
+    stamp = (out / "world.json").stat().st_mtime_ns
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0 and "up to date" in again.output
+    assert (out / "world.json").stat().st_mtime_ns == stamp
+    other = cfg.adapter.model_copy(update={"status_code": 201})
+    assert not is_current(source_slice, out, other)
+    src = source_slice / "events.parquet"
+    st = src.stat()
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    try:
+        assert not is_current(source_slice, out, cfg.adapter)
+        forced = CliRunner().invoke(app, [*args, "--force"])
+        assert forced.exit_code == 0 and "wrote" in forced.output
+        assert is_current(source_slice, out, cfg.adapter)
+    finally:
+        os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
