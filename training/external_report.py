@@ -69,7 +69,7 @@ def _metrics_table(res: ExternalResult, cfg: ExternalConfig) -> str:
 def _sensitivity_table(res: ExternalResult, cfg: ExternalConfig) -> str:
     titles = {fs.name: fs.title for fs in cfg.feature_sets}
     cols = [c for c in res.metrics.columns if c.startswith("mcc_at_val_fpr_")]
-    first = ["feature_set", "vendor", "threshold_rate", "mcc"]
+    first = ["feature_set", "vendor", "threshold_rate", "threshold_oof_criterion", "mcc"]
     m = res.metrics[[*first, *cols, "best_threshold_mcc"]].copy()
     m["threshold_rate"] = m["threshold_rate"].map(_pct)
     m["feature_set"] = m["feature_set"].map(titles)
@@ -83,6 +83,7 @@ def _sensitivity_table(res: ExternalResult, cfg: ExternalConfig) -> str:
         feature_set="feature set",
         vendor="held-out vendor",
         threshold_rate="human FPR chosen",
+        threshold_oof_criterion=f"pooled inner-fold {cfg.threshold.criterion} at that rate",
         mcc=f"MCC, policy {cfg.threshold.policy} (the result)",
         best_threshold_mcc="MCC at the test-best threshold (diagnostic)",
     )

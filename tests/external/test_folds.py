@@ -136,6 +136,7 @@ def test_report_rewrites_only_its_generated_section(cfg, tmp_path):
                     "recall_all_vendor_accounts": 0.45,
                     "best_threshold_mcc": 0.8,
                     "threshold_rate": 0.0345,
+                    "threshold_oof_criterion": 0.8125,
                     "mcc_at_val_fpr_0.005": 0.2,
                     "mcc_at_val_fpr_0.05": 0.7,
                 }
@@ -178,6 +179,7 @@ def test_report_rewrites_only_its_generated_section(cfg, tmp_path):
     assert f"policy {cfg.threshold.policy} (the result)" in text and "| 3.45% |" in text
     assert "0.005 calibration-human FPR (target_fpr, the product's rule)" in text
     assert "| 5.00% |" in text  # test-side human FPR: 1 FP of 20 test humans
+    assert "pooled inner-fold mcc at that rate" in text and "| 0.812 |" in text
 
 
 def test_with_seed_changes_only_the_training_seed(cfg):

@@ -145,7 +145,9 @@ def run_external(world, cfg: ExternalConfig) -> ExternalResult:
                     "threshold": model.threshold,
                     "threshold_policy": model.metadata["threshold_policy"],
                     "threshold_rate": model.metadata["threshold_rate"],
-                    "threshold_oof_criterion": model.metadata.get("threshold_oof_criterion"),
+                    "threshold_oof_criterion": model.metadata.get(
+                        "threshold_oof_criterion", float("nan")
+                    ),
                     **m,
                     "recall_all_vendor_accounts": m["tp"] / max(len(held), 1),
                     "fit_seconds": time.perf_counter() - t1,
