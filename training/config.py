@@ -71,7 +71,7 @@ class TuningConfig(StrictModel):
 
     n_trials: int = Field(ge=1)
     timeout_s: float = Field(gt=0)
-    objective: Literal["recall_at_fpr", "average_precision"]
+    objective: Literal["recall_at_fpr", "partial_auc", "average_precision"]
     objective_fpr: float = Field(gt=0, lt=1)
     n_startup_trials: int = Field(ge=0)
     pruning_warmup_steps: int = Field(ge=0)
@@ -86,6 +86,13 @@ class LightGBMConfig(StrictModel):
     bagging_freq: int = Field(ge=0)
     max_bin: int = Field(ge=8)
     defaults: dict[str, float | int | str]
+
+
+class InputsConfig(StrictModel):
+    """Which feature columns the model may use."""
+
+    # Columns kept out of the model (configs/train.yaml says why for each).
+    exclude_features: list[str] = []
 
 
 class GateConfig(StrictModel):
@@ -149,6 +156,7 @@ class TrainConfig(StrictModel):
     splits: SplitConfig
     tuning: TuningConfig
     lightgbm: LightGBMConfig
+    inputs: InputsConfig = InputsConfig()
     gate: GateConfig
     reference: ReferenceConfig
     evaluation: EvaluationConfig

@@ -20,7 +20,9 @@ import pandas as pd
 
 from models.detector import DistillGuardModel
 from training.config import TrainConfig
-from training.metrics import average_precision, recall_at_fpr
+from training.metrics import average_precision, recall_at_fpr, threshold_at_fpr
+from training.splits import Split
+from training.tuning import TuningResult
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,38 @@ def gate_metric(y: np.ndarray, margin: np.ndarray, cfg: TrainConfig) -> float:
     if cfg.gate.metric == "average_precision":
         return average_precision(y, margin)
     return recall_at_fpr(y, margin, cfg.target_fpr)
+
+
+def held_out_campaign_recall(
+    data: pd.DataFrame, tuning: TuningResult, folds: list[Split], fpr: float
+) -> pd.DataFrame:
+    """Recall of each held-out campaign at `fpr` on its fold (best trial's margins)."""
+    rows = []
+    y = data["label"].to_numpy().astype(int)
+    for f in folds:
+        m = tuning.fold_margins.get(f.name)
+        if m is None:
+            continue
+        yt = y[f.test]
+        camps = data["campaign_id"].to_numpy()[f.test]
+        thr = threshold_at_fpr(m[yt == 0], fpr)
+        for c in sorted({str(c) for c in camps[yt == 1]}):
+            sel = (yt == 1) & (camps.astype(str) == c)
+            rows.append(
+                {
+                    "fold": f.name,
+                    "campaign_id": c,
+                    "positives": int(sel.sum()),
+                    "negatives": int((yt == 0).sum()),
+                    "recall": float((m[sel] >= thr).mean()),
+                    "recall_at_1pct": recall_at_fpr(
+                        np.r_[np.ones(sel.sum()), np.zeros((yt == 0).sum())],
+                        np.r_[m[sel], m[yt == 0]],
+                        0.01,
+                    ),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def decide(

@@ -29,7 +29,8 @@ from models.detector import (
 )
 from training.booster import train_booster
 from training.config import TrainConfig
-from training.metrics import decision_threshold, recall_at_fpr, summary, threshold_at_fpr
+from training.gate import held_out_campaign_recall
+from training.metrics import decision_threshold, summary
 from training.reference import build_reference
 from training.splits import Split, calibration_split, cv_folds, is_usable
 from training.tuning import TuningResult, tune
@@ -105,36 +106,6 @@ def platt(margin: np.ndarray, y: np.ndarray) -> PlattCalibrator:
     return PlattCalibrator(a, b)
 
 
-def campaign_recall(data: pd.DataFrame, tuning: TuningResult, folds: list[Split], fpr: float):
-    """Recall of each held-out campaign at `fpr` on its fold (best trial's margins)."""
-    rows = []
-    y = data["label"].to_numpy().astype(int)
-    for f in folds:
-        m = tuning.fold_margins.get(f.name)
-        if m is None:
-            continue
-        yt = y[f.test]
-        camps = data["campaign_id"].to_numpy()[f.test]
-        thr = threshold_at_fpr(m[yt == 0], fpr)
-        for c in sorted({str(c) for c in camps[yt == 1]}):
-            sel = (yt == 1) & (camps.astype(str) == c)
-            rows.append(
-                {
-                    "fold": f.name,
-                    "campaign_id": c,
-                    "positives": int(sel.sum()),
-                    "negatives": int((yt == 0).sum()),
-                    "recall": float((m[sel] >= thr).mean()),
-                    "recall_at_1pct": recall_at_fpr(
-                        np.r_[np.ones(sel.sum()), np.zeros((yt == 0).sum())],
-                        np.r_[m[sel], m[yt == 0]],
-                        0.01,
-                    ),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 def fit_with_report(
     train_df: pd.DataFrame,
     cfg: TrainConfig,
@@ -158,7 +129,8 @@ def fit_with_report(
     _check(train_df)
     data = label_frame(train_df, cfg)
     y = data["label"].to_numpy().astype(int)
-    names = [c for c in feature_columns(train_df) if c != "presumed"]
+    dropped = set(cfg.inputs.exclude_features) | {"presumed"}
+    names = [c for c in feature_columns(train_df) if c not in dropped]
     categories = categorical_levels(data, names)
     X = prepare_frame(data, names, categories)
     log.info(
@@ -245,7 +217,7 @@ def fit_with_report(
         metadata=meta,
         reference=reference,
     )
-    recall = campaign_recall(data, tuning, folds, cfg.target_fpr)
+    recall = held_out_campaign_recall(data, tuning, folds, cfg.target_fpr)
     log.info(
         "fit done: calibration AP %.3f, recall at %.2g FPR %.3f",
         cal_metrics["average_precision"],

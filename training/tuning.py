@@ -18,6 +18,7 @@ import numpy as np
 import optuna
 import pandas as pd
 from optuna_integration import LightGBMPruningCallback
+from sklearn.metrics import roc_curve
 
 from distillguard import tracking
 from training.booster import train_booster
@@ -69,10 +70,28 @@ def suggest(trial: optuna.Trial, cfg: TrainConfig) -> dict[str, Any]:
     return p
 
 
+def partial_auc(y: np.ndarray, margin: np.ndarray, max_fpr: float) -> float:
+    """Area under the ROC curve for FPR in [0, max_fpr], divided by max_fpr (1 = perfect).
+
+    Unlike recall at one FPR, it rewards every positive ranked above the top of the
+    legitimate tail, not only those above one cut; NaN without both classes.
+    """
+    y = np.asarray(y).astype(int)
+    if (y == 1).sum() == 0 or (y == 0).sum() == 0:
+        return float("nan")
+    fpr, tpr, _ = roc_curve(y, margin)
+    stop = np.searchsorted(fpr, max_fpr, side="right")
+    xs = np.r_[fpr[:stop], max_fpr]
+    ys = np.r_[tpr[:stop], np.interp(max_fpr, fpr, tpr)]
+    return float(np.trapezoid(ys, xs) / max_fpr)
+
+
 def fold_score(y: np.ndarray, margin: np.ndarray, cfg: TrainConfig) -> float:
     """The tuning objective on one fold's test side."""
     if cfg.tuning.objective == "average_precision":
         return average_precision(y, margin)
+    if cfg.tuning.objective == "partial_auc":
+        return partial_auc(y, margin, cfg.tuning.objective_fpr)
     return recall_at_fpr(y, margin, cfg.tuning.objective_fpr)
 
 

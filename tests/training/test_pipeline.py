@@ -106,3 +106,12 @@ def test_bad_labels_are_refused(snaps, cfg):
     bad.loc[bad.index[:3], "label"] = 2
     with pytest.raises(ValueError, match="label"):
         fit(bad, cfg)
+
+
+def test_excluded_features_never_reach_the_model(snaps, cfg, mlruns_tmp_module):
+    inputs = cfg.inputs.model_copy(update={"exclude_features": ["template_share_7d"]})
+    model = fit(snaps, cfg.model_copy(update={"inputs": inputs}))
+    assert "template_share_7d" not in model.feature_names
+    assert "cadence_iat_cv_7d" in model.feature_names
+    # the contributions and the reference follow the model's own inputs
+    assert model.contributions(snaps.head(5)).shape == (5, len(model.feature_names) + 1)
