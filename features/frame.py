@@ -54,7 +54,10 @@ def prepare(inputs, cfg: FeatureConfig, materialize: bool = False) -> Prepared:
     events = derive(ensure_columns(inputs.events, "events"), cfg)
     owned = []
     if materialize:
-        events = engine.materialize(con, with_previous(events), "events")
+        if engine.backend_name(con) == "duckdb":
+            events = engine.materialize_with_previous_duckdb(con, events, ORDER)
+        else:
+            events = engine.materialize(con, with_previous(events), "events")
         owned.append(events)
     accounts = engine.materialize(con, ensure_columns(inputs.accounts, "accounts"), "accounts")
     # one scan of the log: first/last event per (account, model); the rest derives from it
