@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import resource
 import subprocess
 import sys
@@ -163,7 +164,7 @@ def main(argv: list[str]) -> dict:
 
     world = Path(_arg(argv, "world", str(ROOT / "data" / "world-demo")))
     cfg = load_feature_config()
-    res: dict = {"world": str(world)}
+    res: dict = {"world": str(world), "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
     start = time.perf_counter()
     inputs = load_world(world)
     res["load_inputs_lazy_s"] = round(time.perf_counter() - start, 2)
@@ -225,4 +226,5 @@ def _extras(argv: list[str], world: Path, res: dict) -> dict:
         res["full"] = (
             full_world(full) if (full / "world.json").exists() else "data/world-full absent"
         )
+    res["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     return res
