@@ -95,6 +95,16 @@ class InputsConfig(StrictModel):
     exclude_features: list[str] = []
 
 
+class FinalConfig(StrictModel):
+    """What the final booster trains on (training/refit.py)."""
+
+    # calibration_train: the calibration split's early side; the threshold and Platt
+    # calibration on its later side. all_labelled: every labelled snapshot; threshold and
+    # calibration on organisation-grouped out-of-fold margins.
+    train_on: Literal["calibration_train", "all_labelled"] = "calibration_train"
+    crossfit_folds: int = Field(5, ge=2)
+
+
 class GateConfig(StrictModel):
     """When the `champion` alias may move to a new version."""
 
@@ -157,6 +167,7 @@ class TrainConfig(StrictModel):
     tuning: TuningConfig
     lightgbm: LightGBMConfig
     inputs: InputsConfig = InputsConfig()
+    final: FinalConfig = FinalConfig()
     gate: GateConfig
     reference: ReferenceConfig
     evaluation: EvaluationConfig

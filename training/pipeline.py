@@ -32,6 +32,7 @@ from training.config import TrainConfig
 from training.gate import held_out_campaign_recall
 from training.metrics import decision_threshold, summary
 from training.reference import build_reference
+from training.refit import crossfit_margins
 from training.splits import Split, calibration_split, cv_folds, is_usable
 from training.tuning import TuningResult, tune
 
@@ -167,13 +168,19 @@ def fit_with_report(
             f"(train {len(cal.train)}, test {len(cal.test)}; "
             f"test positives {int(y[cal.test].sum())}); adjust splits.calibration_quantile"
         )
-    booster = train_booster(X, y, cal.train, params, cfg, cfg.seed)
-    cal_margin = np.asarray(booster.predict(X.iloc[cal.test], raw_score=True))
-    y_cal = y[cal.test]
-    calibrator = platt(cal_margin, y_cal)
-    reviewed = ~data["presumed"].to_numpy(dtype=bool)[cal.test]
-    margin_thr = decision_threshold(cal_margin[(y_cal == 0) & reviewed], cfg.target_fpr)
-    n_neg = int(((y_cal == 0) & reviewed).sum())
+    train_idx, rev_all = cal.train, ~data["presumed"].to_numpy(dtype=bool)
+    if cfg.final.train_on == "all_labelled":
+        train_idx = np.flatnonzero(np.isfinite(oof := crossfit_margins(data, X, y, params, cfg)))
+        cal_margin = oof[cal.test]
+        calibrator = platt(oof[train_idx], y[train_idx])
+        neg = oof[train_idx][(y[train_idx] == 0) & rev_all[train_idx]]
+    booster = train_booster(X, y, train_idx, params, cfg, cfg.seed)
+    if cfg.final.train_on == "calibration_train":
+        cal_margin = np.asarray(booster.predict(X.iloc[cal.test], raw_score=True))
+        calibrator = platt(cal_margin, y[cal.test])
+        neg = cal_margin[(y[cal.test] == 0) & rev_all[cal.test]]
+    y_cal, reviewed = y[cal.test], rev_all[cal.test]
+    margin_thr, n_neg = decision_threshold(neg, cfg.target_fpr), len(neg)
     if n_neg * cfg.target_fpr < 1:
         log.warning(
             "threshold: %d legitimate calibration snapshots resolve FPR only to %.2g (target %g)",
@@ -181,9 +188,9 @@ def fit_with_report(
             1 / max(n_neg, 1),
             cfg.target_fpr,
         )
-    train_rows = data.iloc[cal.train]
+    train_rows = data.iloc[train_idx]
     reference = build_reference(
-        X.iloc[cal.train], y[cal.train], train_rows["campaign_id"], categories, cfg.reference
+        X.iloc[train_idx], y[train_idx], train_rows["campaign_id"], categories, cfg.reference
     )
     cal_metrics = summary(y_cal[reviewed], cal_margin[reviewed], [cfg.target_fpr, 0.01])
     meta = {
@@ -193,16 +200,17 @@ def fit_with_report(
         "trained_from": str(pd.to_datetime(train_rows["as_of"], utc=True).min()),
         "trained_to": str(pd.to_datetime(train_rows["as_of"], utc=True).max()),
         "calibration_cutoff": str(cal.cutoff),
-        "n_train": len(cal.train),
-        "n_train_positive": int(y[cal.train].sum()),
+        "n_train": len(train_idx),
+        "n_train_positive": int(y[train_idx].sum()),
+        "final_train_on": cfg.final.train_on,
         "n_calibration": len(cal.test),
         "n_calibration_reviewed_legit": n_neg,
-        "n_train_presumed": int(data["presumed"].to_numpy()[cal.train].sum()),
+        "n_train_presumed": int(data["presumed"].to_numpy()[train_idx].sum()),
         "n_calibration_positive": int(y_cal.sum()),
         "calibration": {"method": "platt", "a": calibrator.a, "b": calibrator.b},
         "calibration_metrics": cal_metrics,
         "campaigns_trained": sorted(
-            str(c) for c in train_rows.loc[y[cal.train] == 1, "campaign_id"].dropna().unique()
+            str(c) for c in train_rows.loc[y[train_idx] == 1, "campaign_id"].dropna().unique()
         ),
         "cv_folds": [f.name for f in folds],
         "cv_fold_metrics": tuning.fold_metrics,

@@ -115,3 +115,19 @@ def test_excluded_features_never_reach_the_model(snaps, cfg, mlruns_tmp_module):
     assert "cadence_iat_cv_7d" in model.feature_names
     # the contributions and the reference follow the model's own inputs
     assert model.contributions(snaps.head(5)).shape == (5, len(model.feature_names) + 1)
+
+
+def test_final_booster_on_all_labelled_with_crossfitted_threshold(
+    report, snaps, cfg, fresh, mlruns_tmp_module
+):
+    final = cfg.final.model_copy(update={"train_on": "all_labelled"})
+    rep = fit_with_report(snaps, cfg.model_copy(update={"final": final}))
+    meta = rep.model.metadata
+    # every labelled snapshot trains the final booster, not only the calibration split's early side
+    assert meta["n_train"] == len(rep.data) > report.model.metadata["n_train"]
+    assert meta["final_train_on"] == "all_labelled"
+    y = fresh["label"].to_numpy()
+    m = rep.model.margin(fresh)
+    assert average_precision(y, m) >= 0.9
+    # the threshold still holds the false-positive rate on unseen legitimate accounts
+    assert (m[y == 0] >= rep.model.margin_threshold).mean() <= 0.02
