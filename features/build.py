@@ -70,7 +70,7 @@ def _family(
 ) -> pd.DataFrame:
     """One family's account-level frame for the pass (stages, then queries, then finish).
 
-    `tag` names the table set `t` is (whole window or due accounts) in the SQL cache.
+    `tag` tells the SQL cache whether the pass has due accounts ("_due") or not ("").
     """
     name = f"{mod.__name__}{tag}"
     if hasattr(mod, "queries"):
@@ -100,12 +100,12 @@ def features_at(
     """
     t = tables_at(prep, as_of, window, cfg, due=accounts)
     own = t.due if t.due is not None else t
-    key = "_active_due" if t.due is not None else "_active"
-    frames = [prep.run(key, lambda: {"main": own.active})["main"]]
+    tag = "_due" if t.due is not None else ""
+    frames = [prep.run(f"_active{tag}", lambda: {"main": own.active})["main"]]
     for mod in FAMILY_MODULES:
         start = time.perf_counter()
         mine = t.due is not None and mod in PER_ACCOUNT
-        part = _family(prep, mod, own if mine else t, as_of, window, cfg, "@due" if mine else "")
+        part = _family(prep, mod, own if mine else t, as_of, window, cfg, tag)
         log.debug("%s: %d rows in %.2fs", mod.__name__, len(part), time.perf_counter() - start)
         frames.append(part)
     df = frames[0]

@@ -117,8 +117,13 @@ SPECS = [
 
 
 def _share_counts(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
-    """Per active account: most other accounts sharing a value, for each kind (ibis)."""
-    v = staged["values"]
+    """Per active account: most other accounts sharing a value, for each kind (ibis).
+
+    Counts are over the whole population; rows only for the accounts asked for (``t.due``
+    in a snapshot pass, else every active one).
+    """
+    own = t.due if t.due is not None else t
+    v = staged["values"].semi_join(own.active, "account_id")
 
     def most(kind: str) -> ibis.Value:
         return ibis.cases((v.kind == kind, v.n), else_=ibis.null("int64")).max() - 1
@@ -134,14 +139,14 @@ def _share_counts(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
     hour = a.join(a.group_by("b").agg(n=a.count()), "b").select(
         "account_id", hour=lambda x: x.n - 1
     )
-    bands = simhash_bands(t, cfg)
+    bands = simhash_bands(own, cfg)
     bj = bands.join(staged["buckets"], ["band", "v"])
     per_h = bj.group_by(["account_id", "h"]).agg(c=bj.c.max(), n=bj.n.max())
     shared = ibis.cases((per_h.n - 1 >= cfg.cohort.prompt_shared_min_accounts, per_h.c), else_=0)
     ps = per_h.group_by("account_id").agg(
         prompt_band=per_h.n.max() - 1, ps=shared.sum().cast("float64") / per_h.c.sum()
     )
-    out = t.active
+    out = own.active
     for part in (per, hour, ps):
         out = out.left_join(part, "account_id").drop("account_id_right")
     return out
@@ -218,7 +223,8 @@ def finish(parts: dict[str, pd.DataFrame], t: Tables, cfg: FeatureConfig) -> pd.
     """The pandas side: components, activity correlation, component profile, named columns."""
     w = t.label
     counts = parts["counts"]
-    comp = components(counts["account_id"], parts["incidence"], parts["band_incidence"])
+    # the graph spans every active account (attrs), the rows only those asked for (counts)
+    comp = components(parts["attrs"]["account_id"], parts["incidence"], parts["band_incidence"])
     hours = int(t.window.total_seconds() // 3600) or 1
     corr = activity_correlation(comp, parts["hourly"], hours)
     prof = _component_profile(comp, parts["attrs"])
