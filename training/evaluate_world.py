@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import time
@@ -13,7 +14,7 @@ from distillguard import tracking
 from training.config import TrainConfig
 from training.dataset import feature_set_version, git_commit
 from training.detection import detection, sample_members
-from training.eval_features import build_eval_features
+from training.eval_features import EvalFeatures, build_eval_features
 from training.eval_report import EvalTables, plot_all, targets, write_report
 from training.eval_tables import archetype_table, method_table
 from training.evaluation import run_evaluation
@@ -55,6 +56,25 @@ def events_daily(inputs, accounts: list[str]) -> pd.DataFrame:
     return out
 
 
+def cached(directory: Path, key: dict, build) -> EvalFeatures:
+    """The evaluation's feature passes from `directory` if made with `key`, else built there."""
+    meta = directory / "key.json"
+    if meta.exists() and json.loads(meta.read_text()) == key:
+        log.info("evaluation feature passes reused from %s", directory)
+        snaps = directory / "snapshots.parquet"
+        return EvalFeatures(
+            pd.read_parquet(snaps) if snaps.exists() else None,
+            pd.read_parquet(directory / "daily.parquet"),
+        )
+    feats = build()
+    directory.mkdir(parents=True, exist_ok=True)
+    if feats.snapshots is not None:
+        feats.snapshots.to_parquet(directory / "snapshots.parquet")
+    feats.daily.to_parquet(directory / "daily.parquet")
+    meta.write_text(json.dumps(key))
+    return feats
+
+
 def evaluate_world(
     world: Path,
     cfg: TrainConfig,
@@ -62,12 +82,15 @@ def evaluate_world(
     command: str,
     snapshots: Path | None = None,
     use_truth: bool = True,
+    features_cache: Path | None = None,
 ) -> str:
     """Run the whole evaluation on `world`, write `out` (+ plots beside it), log to MLflow.
 
     `snapshots`: a prebuilt build_snapshots Parquet of the same world; then the test sides
     hold only its accounts (labelled ones and build_snapshots' sample of unlabelled ones)
     instead of every account, and only the daily time-to-detection passes are run here.
+    `features_cache`: a directory holding the feature passes of an earlier run with the
+    same world, settings and member sample (reused), or where to write them.
     """
     import mlflow
 
@@ -83,16 +106,29 @@ def evaluate_world(
     )
     daily_events = events_daily(inputs, list(members["account_id"]))
     last = daily_events["day"].max() if len(daily_events) else None
-    feats = build_eval_features(
-        inputs,
-        cfg.snapshots.offsets_days,
-        cfg.snapshots.window,
-        list(members["account_id"]),
-        members["first_seen"].min() if len(members) else None,
-        last + pd.Timedelta(days=1) if last is not None else None,
-        ev_cfg.ttd_step_hours,
-        snapshots=snapshots is None,
-    )
+
+    def build():
+        return build_eval_features(
+            inputs,
+            cfg.snapshots.offsets_days,
+            cfg.snapshots.window,
+            list(members["account_id"]),
+            members["first_seen"].min() if len(members) else None,
+            last + pd.Timedelta(days=1) if last is not None else None,
+            ev_cfg.ttd_step_hours,
+            snapshots=snapshots is None,
+        )
+
+    key = {
+        "world": str(Path(world).resolve()),
+        "offsets_days": list(cfg.snapshots.offsets_days),
+        "window": cfg.snapshots.window,
+        "ttd_step_hours": ev_cfg.ttd_step_hours,
+        "members": sorted(members["account_id"]),
+        "snapshots": snapshots is None,
+        "feature_set_version": feature_set_version(),
+    }
+    feats = cached(features_cache, key, build) if features_cache else build()
     snaps = pd.read_parquet(snapshots) if snapshots is not None else feats.snapshots
     held, forward, has_truth, skipped = run_evaluation(snaps, cfg, truth_path)
     ttd_acc, ttd_camp = detection(held, members, feats.daily, daily_events)

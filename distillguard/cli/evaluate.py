@@ -17,6 +17,12 @@ def command(
         help="Prebuilt build_snapshots Parquet of the same world: skips the all-account"
         " snapshots, so test sides hold only its accounts (daily detection passes still run).",
     ),
+    features_cache: Path = typer.Option(
+        None,
+        "--features-cache",
+        help="Directory for the evaluation's feature passes: reused when an earlier run with"
+        " the same world, settings and member sample wrote them there, else written there.",
+    ),
     truth: bool = typer.Option(
         True, "--truth/--no-truth", help="Label test sides with DIR/truth.parquet if present."
     ),
@@ -31,5 +37,9 @@ def command(
         cmd += f" --snapshots {snapshots}"
     if not truth:
         cmd += " --no-truth"
-    evaluate_world(world, cfg, out, cmd, snapshots=snapshots, use_truth=truth)
+    if features_cache is not None:
+        cmd += f" --features-cache {features_cache}"
+    evaluate_world(
+        world, cfg, out, cmd, snapshots=snapshots, use_truth=truth, features_cache=features_cache
+    )
     typer.echo(f"wrote {out}")
