@@ -118,13 +118,17 @@ def test_excluded_features_never_reach_the_model(snaps, cfg, mlruns_tmp_module):
 
 
 def test_final_booster_on_all_labelled_with_crossfitted_threshold(
-    report, snaps, cfg, fresh, mlruns_tmp_module
+    snaps, cfg, fresh, mlruns_tmp_module
 ):
-    final = cfg.final.model_copy(update={"train_on": "all_labelled"})
-    rep = fit_with_report(snaps, cfg.model_copy(update={"final": final}))
+    def fit_on(train_on):
+        final = cfg.final.model_copy(update={"train_on": train_on})
+        return fit_with_report(snaps, cfg.model_copy(update={"final": final}))
+
+    rep, early = fit_on("all_labelled"), fit_on("calibration_train")
     meta = rep.model.metadata
     # every labelled snapshot trains the final booster, not only the calibration split's early side
-    assert meta["n_train"] == len(rep.data) > report.model.metadata["n_train"]
+    assert meta["n_train"] == len(rep.data) > early.model.metadata["n_train"]
+    assert early.model.metadata["n_train"] == len(early.calibration.train)
     assert meta["final_train_on"] == "all_labelled"
     y = fresh["label"].to_numpy()
     m = rep.model.margin(fresh)
