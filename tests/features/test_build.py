@@ -135,6 +135,72 @@ def test_snapshot_rows_equal_single_builds(synth_tables):
     )
 
 
+def test_snapshot_rows_equal_single_builds_at_every_cutoff(synth_tables):
+    # snapshot passes run the per-account families on the due accounts only and take gaps
+    # from the log's predecessor columns; every cutoff must still match a single build
+    events, accounts, labels = synth_tables
+    snaps = build_snapshots(to_inputs(events, accounts, labels), offsets_days=(1, 3))
+    cutoffs = sorted(snaps["as_of"].unique())
+    assert len(cutoffs) >= 2
+    for cutoff in cutoffs[:3]:
+        one = build_features(to_inputs(events, accounts), cutoff).set_index("account_id")
+        rows = snaps[snaps.as_of == cutoff].set_index("account_id")
+        cols = feature_columns(one.reset_index())
+        assert len(rows) < len(one)  # only the due accounts, not the whole window
+        pd.testing.assert_frame_equal(rows[cols], one.loc[rows.index, cols])
+
+
+def test_gaps_at_the_window_start_with_ties():
+    # exchanges in the same millisecond on both sides of the window start, and ties in ts:
+    # the predecessor rule of snapshot passes equals the in-window sort of a single build
+    from tests.features.synth import table
+
+    lo = START + timedelta(days=3)
+    stamps = [
+        lo - timedelta(days=1),
+        lo - timedelta(microseconds=1),
+        lo,
+        lo,
+        lo + timedelta(microseconds=400),
+        lo + timedelta(seconds=5),
+        lo + timedelta(seconds=5),
+        lo + timedelta(hours=2),
+        lo + timedelta(days=6),  # keeps the cutoff within the log (snapshots drop later ones)
+    ]
+    ids = ["r7", "r3", "r5", "r1", "r0", "r2", "r6", "r4", "r8"]
+    ev = table(
+        "events",
+        [
+            dict(
+                request_id=i,
+                account_id="a",
+                ts=ts,
+                model="m",
+                ip="10.0.0.1",
+                input_tokens=1,
+                output_tokens=1,
+                status_code=200,
+            )
+            for i, ts in zip(ids, stamps, strict=True)
+        ],
+    )
+    acc = table("accounts", [dict(account_id="a", created_at=START)])
+    cutoff = lo + timedelta(days=7)
+    lab = table("labels", [dict(account_id="a", label=0, labelled_at=lo)])
+    snaps = build_snapshots(to_inputs(ev, acc, lab), offsets_days=(7,))
+    assert (snaps["as_of"] == cutoff).all()  # 2-day grain: the window starts exactly at lo
+    one = build_features(to_inputs(ev, acc), cutoff, "7d")
+    cols = feature_columns(one)
+    pd.testing.assert_frame_equal(
+        snaps[cols].iloc[[0]].reset_index(drop=True), one[cols].reset_index(drop=True)
+    )
+    # and against hand-computed gaps (the exchanges before lo are outside the window)
+    f = one
+    gaps_ms = np.array([0.0, 0.0, 5000.0, 0.0, 7195000.0, 6 * 86400e3 - 7200e3])  # sorted t_ms
+    assert f["cadence_iat_median_s_7d"].iloc[0] == pytest.approx(np.median(gaps_ms) / 1000)
+    assert f["volume_exchanges_7d"].iloc[0] == 7
+
+
 def test_cli_features_and_catalogue(synth_dir, tmp_path):
     runner = CliRunner()
     out = tmp_path / "f.parquet"
