@@ -6,7 +6,8 @@ Measures on the demo world (data/world-demo):
 - a plain-pandas groupby version of three families (volume, cadence, infrastructure counts)
   against the engine's queries for the same families, on the same in-memory window;
 - with --snapshots: build_snapshots (what training trains on);
-- with --full: build_features on data/world-full in a child process (time, peak RSS);
+- with --full: build_features on data/world-full in a child process (time, peak RSS;
+  --full-timeout=SECONDS, default 3600);
 - with --no-pandas: skip the (slow) pandas side-by-side.
 """
 
@@ -123,7 +124,7 @@ def engine_families(prep, cutoff, cfg) -> float:
     return time.perf_counter() - start
 
 
-def full_world(world: Path) -> dict:
+def full_world(world: Path, timeout_s: float = 3600) -> dict:
     """build_features on a large world in a child process: wall time and peak RSS."""
     code = (
         "import sys, time; from distillguard.contract import load_world; "
@@ -139,7 +140,7 @@ def full_world(world: Path) -> dict:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=1800,
+        timeout=timeout_s,
     )
     wall = time.perf_counter() - start
     rss_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
@@ -224,7 +225,9 @@ def _extras(argv: list[str], world: Path, res: dict) -> dict:
     if "--full" in argv:
         full = ROOT / "data" / "world-full"
         res["full"] = (
-            full_world(full) if (full / "world.json").exists() else "data/world-full absent"
+            full_world(full, float(_arg(argv, "full-timeout", "3600")))
+            if (full / "world.json").exists()
+            else "data/world-full absent"
         )
     res["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     return res
