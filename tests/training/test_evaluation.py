@@ -139,3 +139,23 @@ def test_time_to_detection_when_nothing_is_flagged():
     assert acc["flagged_at"].isna().all() and row["flagged_share"] == 0
     assert row["share_after_flag"] == 0 and row["exchanges"] == 7
     assert row["median_hours_all"] == np.inf
+
+
+def test_feature_cache_reused_only_for_the_same_key(tmp_path):
+    from training.eval_features import EvalFeatures
+    from training.evaluate_world import cached
+
+    calls = []
+
+    def build():
+        calls.append(1)
+        snaps = pd.DataFrame({"account_id": ["a"], "as_of": [T0], "f": [float(len(calls))]})
+        return EvalFeatures(snaps, snaps.assign(f=-1.0))
+
+    first = cached(tmp_path, {"world": "w", "members": ["a"]}, build)
+    again = cached(tmp_path, {"world": "w", "members": ["a"]}, build)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(again.snapshots, first.snapshots)
+    pd.testing.assert_frame_equal(again.daily, first.daily)
+    other = cached(tmp_path, {"world": "w", "members": ["a", "b"]}, build)
+    assert len(calls) == 2 and other.snapshots["f"].iloc[0] == 2.0
