@@ -72,8 +72,8 @@ external: setup ## Cresci-2015 real data: import, leave-one-vendor-out, docs/ext
 	$(DG) import cresci2015 ../shared/external/cresci-2015 --out $(DATA)/cresci2015
 	$(DG) external --config configs/cresci2015.yaml --world $(DATA)/cresci2015 --out docs/external-validation.md
 
-test: setup ## Lint, then the fast test suite (what CI runs)
-	$(BIN)/ruff check .
+test: setup ## Lint (ruff check, format check), then the fast test suite (what CI runs)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	$(PYTEST) -q
 
 test-slow: setup ## Slow checks (marker: slow)
