@@ -102,6 +102,25 @@ def plan_cutoffs(
     return plan.sort_values(["as_of", "account_id"]).reset_index(drop=True)
 
 
+def first_seen_and_labels(prep, inputs) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Each account's first request (``first_seen``, UTC) and the contract's labels, as pandas.
+
+    Args:
+        prep: the prepared pass inputs (``features.frame.prepare``).
+        inputs: the contract inputs; ``labels`` may be None.
+
+    Returns:
+        (first-seen table, labels with ``labelled_at`` as UTC timestamps, or None).
+    """
+    first = engine.to_pandas(prep.account_first.rename(first_seen="first_ts"))
+    first["first_seen"] = pd.to_datetime(first["first_seen"], utc=True)
+    labels = None
+    if getattr(inputs, "labels", None) is not None:
+        labels = engine.to_pandas(inputs.labels)
+        labels["labelled_at"] = pd.to_datetime(labels["labelled_at"], utc=True)
+    return first, labels
+
+
 def build_snapshots(
     inputs, offsets_days=None, config=None, window: str | None = None
 ) -> pd.DataFrame:
@@ -123,12 +142,7 @@ def build_snapshots(
     start = time.perf_counter()
     prep = prepare(inputs, cfg, materialize=True)
     try:
-        first = engine.to_pandas(prep.account_first.rename(first_seen="first_ts"))
-        first["first_seen"] = pd.to_datetime(first["first_seen"], utc=True)
-        labels = None
-        if getattr(inputs, "labels", None) is not None:
-            labels = engine.to_pandas(inputs.labels)
-            labels["labelled_at"] = pd.to_datetime(labels["labelled_at"], utc=True)
+        first, labels = first_seen_and_labels(prep, inputs)
         orgs = engine.to_pandas(prep.accounts.select("account_id", "org_id"))
         chosen = select_accounts(first, labels, cfg)
         plan = plan_cutoffs(chosen, offsets, cfg, prep.log_end)

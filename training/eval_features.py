@@ -29,7 +29,7 @@ from features import engine
 from features.build import features_at
 from features.config import resolve
 from features.frame import prepare
-from features.snapshots import META, plan_cutoffs, select_accounts
+from features.snapshots import META, first_seen_and_labels, plan_cutoffs, select_accounts
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,7 @@ def daily_grid(start: pd.Timestamp, stop: pd.Timestamp, step_hours: float) -> li
 
 def _meta(prep, inputs, fcfg) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every account with first_seen, label, campaign_id, labelled_at, org_id; default sample)."""
-    first = engine.to_pandas(prep.account_first.rename(first_seen="first_ts"))
-    first["first_seen"] = pd.to_datetime(first["first_seen"], utc=True)
-    labels = None
-    if getattr(inputs, "labels", None) is not None:
-        labels = engine.to_pandas(inputs.labels)
-        labels["labelled_at"] = pd.to_datetime(labels["labelled_at"], utc=True)
+    first, labels = first_seen_and_labels(prep, inputs)
     everyone = fcfg.model_copy(
         update={
             "snapshots": fcfg.snapshots.model_copy(
