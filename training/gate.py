@@ -43,6 +43,20 @@ def gate_metric(y: np.ndarray, margin: np.ndarray, cfg: TrainConfig) -> float:
     return recall_at_fpr(y, margin, cfg.target_fpr)
 
 
+def champion_saw_rows(champion: DistillGuardModel, rows: pd.DataFrame) -> bool:
+    """Whether the champion's training window (metadata ``trained_to``) reaches the gate rows.
+
+    A retrain on the same history compares a candidate scored out of sample with a champion
+    that trained on the gate rows; the gate says so rather than pretend the comparison is fair.
+    False when either side lacks the timestamps.
+    """
+    trained_to = (champion.metadata or {}).get("trained_to")
+    if trained_to is None or "as_of" not in rows or rows.empty:
+        return False
+    first = pd.to_datetime(rows["as_of"], utc=True).min()
+    return bool(pd.Timestamp(trained_to) >= first)
+
+
 def held_out_campaign_recall(
     data: pd.DataFrame, tuning: TuningResult, folds: list[Split], fpr: float
 ) -> pd.DataFrame:
@@ -111,6 +125,14 @@ def decide(
             reasons.append(f"champion v{champion_version} cannot score these features ({exc})")
         metrics["champion"] = old
         metrics["champion_version"] = champion_version
+        seen = champion_saw_rows(champion, gate_rows)
+        metrics["champion_in_sample"] = seen
+        if seen:
+            reasons.append(
+                f"champion v{champion_version} trained on snapshots up to "
+                f"{champion.metadata['trained_to']}, which covers these gate rows: its "
+                f"{cfg.gate.metric} is in-sample, so the comparison favours it"
+            )
         if not np.isnan(old):
             if new + cfg.gate.tolerance < old:
                 ok = False

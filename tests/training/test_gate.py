@@ -103,3 +103,20 @@ def test_retrain_logs_run_registers_and_gates(snaps, cfg, mlruns_tmp):
     runs = client.search_runs([run.info.experiment_id])
     nested = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == result.run_id]
     assert len(nested) == lenient.tuning.n_trials
+
+
+def test_gate_says_when_the_champion_trained_on_the_gate_rows(snaps, cfg):
+    report = fit_with_report(snaps, cfg)
+    rows = report.data.iloc[report.calibration.test][report.reviewed]
+    margin = report.cal_margin[report.reviewed]
+    champion = report.model  # trained on every labelled snapshot, gate rows included
+    d = decide(margin, rows, report.campaign_recall.iloc[:0], cfg, champion, "1")
+    assert d.metrics["champion_in_sample"] is True
+    assert any("in-sample" in r for r in d.reasons)
+
+    # a champion whose training window ended before the gate rows is compared out of sample
+    first = pd.to_datetime(rows["as_of"], utc=True).min()
+    champion.metadata["trained_to"] = str(first - pd.Timedelta(days=1))
+    d = decide(margin, rows, report.campaign_recall.iloc[:0], cfg, champion, "1")
+    assert d.metrics["champion_in_sample"] is False
+    assert not any("in-sample" in r for r in d.reasons)
