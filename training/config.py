@@ -103,11 +103,6 @@ class FinalConfig(StrictModel):
     # calibration on organisation-grouped out-of-fold margins.
     train_on: Literal["calibration_train", "all_labelled"] = "calibration_train"
     crossfit_folds: int = Field(5, ge=2)
-    # empirical: the (1 - target_fpr) quantile of the legitimate margins. exponential_tail:
-    # an exponential fit to their top tail_share (at least min_tail): metrics.tail_threshold
-    threshold: Literal["empirical", "exponential_tail"] = "empirical"
-    tail_share: float = Field(0.05, gt=0, lt=1)
-    min_tail: int = Field(20, ge=5)
 
 
 class GateConfig(StrictModel):

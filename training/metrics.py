@@ -37,28 +37,6 @@ def decision_threshold(neg_scores: np.ndarray, fpr: float) -> float:
     return float(s[k] + max(1e-3, 1e-3 * abs(s[k])))
 
 
-def tail_threshold(neg_scores: np.ndarray, fpr: float, tail_share: float, min_tail: int) -> float:
-    """A threshold at `fpr` from an exponential fit to the top of the negatives (peaks over u).
-
-    With few negatives the empirical threshold at 0.1% rests on the one or two highest, so it
-    moves by whole margin units between fits. Here u is the score with ``k = max(min_tail,
-    tail_share * n)`` negatives above it, the excesses over u are taken as exponential with
-    their mean as scale, and the threshold is the (1 - fpr) quantile of that tail:
-    ``u + scale * ln((k / n) / fpr)``. Falls back to :func:`decision_threshold` where the tail
-    is too small or already reaches `fpr`.
-    """
-    s = np.sort(np.asarray(neg_scores, dtype=float))[::-1]
-    n = len(s)
-    k = max(int(min_tail), int(np.ceil(tail_share * n)))
-    if n == 0 or k >= n or fpr >= k / n:
-        return decision_threshold(s, fpr)
-    u = s[k]
-    scale = float(np.mean(s[:k] - u))
-    if not scale > 0:
-        return decision_threshold(s, fpr)
-    return float(u + scale * np.log((k / n) / fpr))
-
-
 def recall_at_fpr(y: np.ndarray, scores: np.ndarray, fpr: float) -> float:
     """Recall of positives when the threshold flags at most `fpr` of the negatives."""
     y = np.asarray(y)

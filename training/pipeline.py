@@ -30,7 +30,7 @@ from models.detector import (
 from training.booster import train_booster
 from training.config import TrainConfig
 from training.gate import held_out_campaign_recall
-from training.metrics import decision_threshold, summary, tail_threshold
+from training.metrics import decision_threshold, summary
 from training.reference import build_reference
 from training.refit import crossfit_margins
 from training.splits import Split, calibration_split, cv_folds, is_usable
@@ -180,12 +180,7 @@ def fit_with_report(
         calibrator = platt(cal_margin, y[cal.test])
         neg = cal_margin[(y[cal.test] == 0) & rev_all[cal.test]]
     y_cal, reviewed = y[cal.test], rev_all[cal.test]
-    fc, n_neg = cfg.final, len(neg)
-    margin_thr = (
-        tail_threshold(neg, cfg.target_fpr, fc.tail_share, fc.min_tail)
-        if fc.threshold == "exponential_tail"
-        else decision_threshold(neg, cfg.target_fpr)
-    )
+    margin_thr, n_neg = decision_threshold(neg, cfg.target_fpr), len(neg)
     if n_neg * cfg.target_fpr < 1:
         log.warning(
             "threshold: %d legitimate calibration snapshots resolve FPR only to %.2g (target %g)",
