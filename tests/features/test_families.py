@@ -266,6 +266,7 @@ def ring_inputs():
 def test_cohort(ring_inputs):
     df = build_features(ring_inputs, AS_OF).set_index("account_id")
     r1, x1 = df.loc["r1"], df.loc["x1"]
+    assert r1["cohort_prefix_accounts_7d"] == 2 and x1["cohort_prefix_accounts_7d"] == 0
     assert r1["cohort_prefix_other_org_accounts_7d"] == 2
     assert x1["cohort_prefix_other_org_accounts_7d"] == 0
     assert r1["cohort_tls_other_org_accounts_7d"] == 2
@@ -310,6 +311,7 @@ def test_cohort_sharing_inside_one_organisation_does_not_count():
     ):
         assert df.loc["e1", col] == 1 and df.loc["e2", col] == 1, col  # only c1 counts
         assert df.loc["c1", col] == 2, col  # no organisation: everyone else counts
+        assert df.loc["e1", col.replace("_other_org", "")] == 2  # the plain count keeps e2
 
 
 def test_link_edges(ring_inputs):
