@@ -1,13 +1,9 @@
 """Cohort: what an account shares with other accounts, the core of ring detection.
 
 Behavioural and population-relative: how many other accounts share the account's /24s,
-TLS and header fingerprints, payment instrument and sign-up wave, counted twice: all of them,
-and only those of other organisations (sharing inside one organisation is what legitimate
-groups do, an enterprise behind one NAT and one invoice; a ring that does not fake an
-organisation shares across accounts that claim no tie); how many accounts share its sign-up
-hour and prompt-SimHash LSH bands; the size of its connected
-component in the shared-attribute graph (features.cohort_graph); how closely its hourly
-activity tracks the rest of that component.
+TLS and header fingerprints, payment instrument, sign-up hour and wave, and prompt-SimHash
+LSH bands; the size of its connected component in the shared-attribute graph
+(features.cohort_graph); how closely its hourly activity tracks the rest of that component.
 Legitimate groups share too (an enterprise behind one NAT, a university class signing up
 together, an eval harness), so the component is also described by what tells them apart:
 one organisation, one invoice, a special verification path. No label is read here.
@@ -47,9 +43,9 @@ SHARE_KINDS = {
     "prefix": ("ip_prefix", ("events.ip",), "/24 prefixes"),
     "tls": ("tls_fingerprint", ("events.tls_fingerprint",), "TLS fingerprints"),
     "header": ("header_fingerprint", ("events.header_fingerprint",), "header fingerprints"),
+    "prompt_band": ("prompt_band", ("events.prompt_simhash",), "prompt SimHash LSH band buckets"),
 }
 GRAPH = ("events.ip",)
-OTHER_ORG = "outside the account's organisation (an account without org_id is its own)"
 
 SPECS = [
     *[
@@ -60,29 +56,10 @@ SPECS = [
         )
         for k, (_, needs, what) in SHARE_KINDS.items()
     ],
-    *[
-        Spec(
-            f"cohort_{k}_other_org_accounts_{{w}}",
-            f"most active accounts {OTHER_ORG} sharing one of the account's {what}",
-            (*needs, "accounts.org_id"),
-        )
-        for k, (_, needs, what) in SHARE_KINDS.items()
-    ],
-    Spec(
-        "cohort_prompt_band_accounts_{w}",
-        "most other active accounts sharing one of the account's prompt SimHash LSH band buckets",
-        ("events.prompt_simhash",),
-    ),
     Spec(
         "cohort_payment_accounts_asof",
         "other accounts (existing at the cutoff) with the same payment fingerprint",
         ("accounts.payment_fingerprint",),
-        windowed=False,
-    ),
-    Spec(
-        "cohort_payment_other_org_accounts_asof",
-        f"accounts (existing at the cutoff) {OTHER_ORG} with the same payment fingerprint",
-        ("accounts.payment_fingerprint", "accounts.org_id"),
         windowed=False,
     ),
     Spec(
@@ -95,12 +72,6 @@ SPECS = [
         "cohort_signup_wave_accounts_asof",
         "other accounts created in the same bucket from the same sign-up /24",
         ("accounts.created_at", "accounts.signup_ip"),
-        windowed=False,
-    ),
-    Spec(
-        "cohort_signup_wave_other_org_accounts_asof",
-        f"accounts {OTHER_ORG} created in the same bucket from the same sign-up /24",
-        ("accounts.created_at", "accounts.signup_ip", "accounts.org_id"),
         windowed=False,
     ),
     Spec(
@@ -146,7 +117,7 @@ SPECS = [
 
 
 def _share_counts(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
-    """Per active account and kind: most accounts sharing a value, all and of other organisations.
+    """Per active account: most other accounts sharing a value, for each kind (ibis).
 
     Counts are over the whole population; rows only for the accounts asked for (``t.due``
     in a snapshot pass, else every active one).
@@ -154,15 +125,13 @@ def _share_counts(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
     own = t.due if t.due is not None else t
     v = staged["values"].semi_join(own.active, "account_id")
 
-    def most(kind: str, col: str = "n") -> ibis.Value:
-        n = v[col] - (1 if col == "n" else 0)
-        return ibis.cases((v.kind == kind, n), else_=ibis.null("int64")).max()
+    def most(kind: str) -> ibis.Value:
+        return ibis.cases((v.kind == kind, v.n), else_=ibis.null("int64")).max() - 1
 
-    kinds = {**{k: kind for k, (kind, _, _) in SHARE_KINDS.items()}}
-    kinds |= {"payment": "payment_fingerprint", "wave": "signup_wave"}
     per = v.group_by("account_id").agg(
-        **{k: most(kind) for k, kind in kinds.items()},
-        **{f"{k}_oo": most(kind, "n_other_org") for k, kind in kinds.items()},
+        **{k: most(kind) for k, (kind, _, _) in SHARE_KINDS.items() if kind != "prompt_band"},
+        payment=most("payment_fingerprint"),
+        wave=most("signup_wave"),
     )
     a = t.accounts
     bucket_s = int(parse_duration(cfg.cohort.signup_bucket).total_seconds())
@@ -265,13 +234,9 @@ def finish(parts: dict[str, pd.DataFrame], t: Tables, cfg: FeatureConfig) -> pd.
         {
             "account_id": d["account_id"],
             **{f"cohort_{k}_accounts_{w}": d[k] for k in SHARE_KINDS},
-            **{f"cohort_{k}_other_org_accounts_{w}": d[f"{k}_oo"] for k in SHARE_KINDS},
-            f"cohort_prompt_band_accounts_{w}": d["prompt_band"],
             "cohort_payment_accounts_asof": d["payment"],
-            "cohort_payment_other_org_accounts_asof": d["payment_oo"],
             "cohort_signup_hour_accounts_asof": d["hour"],
             "cohort_signup_wave_accounts_asof": d["wave"],
-            "cohort_signup_wave_other_org_accounts_asof": d["wave_oo"],
             f"cohort_prompt_shared_share_{w}": d["ps"],
             f"cohort_component_size_{w}": d["size"],
             f"cohort_link_kinds_{w}": d["kinds"],

@@ -52,27 +52,17 @@ def account_values(t: Tables, cfg: FeatureConfig) -> dict[str, ibis.Table]:
     return {k: v.filter(v.value.notnull()).distinct() for k, v in out.items()}
 
 
-def shared_values(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
-    """Stage: (account_id, kind, value, n, n_other_org) for every non-band kind.
+def value_counts(pairs: ibis.Table) -> ibis.Table:
+    """(value, n): accounts per value."""
+    return pairs.group_by("value").agg(n=pairs.count())
 
-    ``n`` counts the accounts with the value; ``n_other_org`` those of them outside the
-    account's organisation (an account without ``org_id`` is its own organisation), because
-    legitimate groups share within one organisation (an enterprise behind one NAT and one
-    invoice, a class signing up together) and rings share across accounts that claim no tie.
-    """
-    org = t.accounts.select(
-        "account_id", org=ibis.coalesce(t.accounts.org_id, "account:" + t.accounts.account_id)
-    )
+
+def shared_values(t: Tables, cfg: FeatureConfig, staged: dict) -> ibis.Table:
+    """Stage: (account_id, kind, value, n) for every non-band kind, n = accounts per value."""
     parts = []
     for kind, pairs in account_values(t, cfg).items():
-        po = pairs.join(org, "account_id", how="left").select(
-            "account_id", "value", org=lambda x: ibis.coalesce(x.org, "account:" + x.account_id)
-        )
-        n = po.account_id.count().over(ibis.window(group_by="value"))
-        m = po.account_id.count().over(ibis.window(group_by=["value", "org"]))
-        parts.append(
-            po.select("account_id", kind=ibis.literal(kind), value=po.value, n=n, n_other_org=n - m)
-        )
+        j = pairs.join(value_counts(pairs), "value")
+        parts.append(j.select("account_id", kind=ibis.literal(kind), value=j.value, n=j.n))
     return ibis.union(*parts)
 
 

@@ -267,12 +267,10 @@ def test_cohort(ring_inputs):
     df = build_features(ring_inputs, AS_OF).set_index("account_id")
     r1, x1 = df.loc["r1"], df.loc["x1"]
     assert r1["cohort_prefix_accounts_7d"] == 2 and x1["cohort_prefix_accounts_7d"] == 0
-    assert r1["cohort_prefix_other_org_accounts_7d"] == 2
-    assert x1["cohort_prefix_other_org_accounts_7d"] == 0
-    assert r1["cohort_tls_other_org_accounts_7d"] == 2
+    assert r1["cohort_tls_accounts_7d"] == 2
     assert (
-        r1["cohort_payment_other_org_accounts_asof"] == 1
-        and df.loc["r3", "cohort_payment_other_org_accounts_asof"] == 0
+        r1["cohort_payment_accounts_asof"] == 1
+        and df.loc["r3", "cohort_payment_accounts_asof"] == 0
     )
     assert r1["cohort_signup_hour_accounts_asof"] == 1  # r2 in the same hour bucket
     assert r1["cohort_component_size_7d"] == 3 and x1["cohort_component_size_7d"] == 1
@@ -282,36 +280,6 @@ def test_cohort(ring_inputs):
     assert r1["cohort_signup_span_hours_7d"] == pytest.approx(1.0)
     assert r1["cohort_special_verification_share_7d"] == pytest.approx(0.0)
     assert r1["cohort_org_share_7d"] == pytest.approx(0.0)
-
-
-def test_cohort_sharing_inside_one_organisation_does_not_count():
-    """e1, e2 (one organisation) share a /24, a TLS fingerprint and an invoice; so does c1."""
-    ev = [
-        _ev(k, a, D0 + timedelta(hours=k), ip=f"5.5.5.{k + 1}", tls_fingerprint="t")
-        for k, a in enumerate(("e1", "e2", "c1", "e1", "e2", "c1"))
-    ]
-    acc = [
-        dict(
-            account_id=a,
-            created_at=D0 - timedelta(days=3),
-            payment_fingerprint="inv",
-            signup_ip="5.5.5.9",
-            org_id=o,
-        )
-        for a, o in (("e1", "acme"), ("e2", "acme"), ("c1", None))
-    ]
-    df = build_features(
-        to_inputs(table("events", ev), table("accounts", acc)), D0 + timedelta(days=1)
-    ).set_index("account_id")
-    for col in (
-        "cohort_prefix_other_org_accounts_7d",
-        "cohort_tls_other_org_accounts_7d",
-        "cohort_payment_other_org_accounts_asof",
-        "cohort_signup_wave_other_org_accounts_asof",
-    ):
-        assert df.loc["e1", col] == 1 and df.loc["e2", col] == 1, col  # only c1 counts
-        assert df.loc["c1", col] == 2, col  # no organisation: everyone else counts
-        assert df.loc["e1", col.replace("_other_org", "")] == 2  # the plain count keeps e2
 
 
 def test_link_edges(ring_inputs):
