@@ -112,6 +112,7 @@ class GateConfig(StrictModel):
     tolerance: float = Field(ge=0)
     campaign_recall_floor: float = Field(ge=0, le=1)
     min_campaign_positives: int = Field(ge=1)
+    min_fresh_per_class: int = Field(ge=1)
 
 
 class ReferenceConfig(StrictModel):

@@ -4,7 +4,10 @@ Two conditions, both from configs/train.yaml (gate):
 
 * on the new run's held-out calibration snapshots (accounts and organisations the new
   booster never saw), the new model's metric is at least the champion's minus
-  ``tolerance``;
+  ``tolerance``. When at least ``min_fresh_per_class`` positive and negative gate snapshots
+  lie after the champion's training window, both are compared on those only, so neither
+  side is scored in-sample (the champion/challenger backtest of a scheduled retrain);
+  otherwise on all of them, and the reasons say the champion's figure is in-sample;
 * no held-out campaign (Optuna's leave-one-campaign-out folds, at the target FPR) has
   recall below ``campaign_recall_floor``.
 """
@@ -55,6 +58,14 @@ def champion_saw_rows(champion: DistillGuardModel, rows: pd.DataFrame) -> bool:
         return False
     first = pd.to_datetime(rows["as_of"], utc=True).min()
     return bool(pd.Timestamp(trained_to) >= first)
+
+
+def fresh_rows(champion: DistillGuardModel, rows: pd.DataFrame) -> np.ndarray:
+    """Mask of the gate rows dated after the champion's training window (none if unknown)."""
+    trained_to = (champion.metadata or {}).get("trained_to")
+    if trained_to is None or "as_of" not in rows:
+        return np.zeros(len(rows), dtype=bool)
+    return (pd.to_datetime(rows["as_of"], utc=True) > pd.Timestamp(trained_to)).to_numpy()
 
 
 def held_out_campaign_recall(
@@ -108,8 +119,19 @@ def decide(
         champion_version: its registry version (for the reasons).
     """
     y = gate_rows["label"].to_numpy().astype(int)
-    new = gate_metric(y, candidate_margin, cfg)
-    metrics: dict[str, Any] = {"gate_metric": cfg.gate.metric, "candidate": new}
+    candidate_margin = np.asarray(candidate_margin)
+    use = np.ones(len(y), dtype=bool)
+    if champion is not None:
+        fresh = fresh_rows(champion, gate_rows)
+        n_pos, n_neg = int((y[fresh] == 1).sum()), int((y[fresh] == 0).sum())
+        if min(n_pos, n_neg) >= cfg.gate.min_fresh_per_class:
+            use = fresh
+    new = gate_metric(y[use], candidate_margin[use], cfg)
+    metrics: dict[str, Any] = {
+        "gate_metric": cfg.gate.metric,
+        "candidate": new,
+        "compared_rows": int(use.sum()),
+    }
     reasons: list[str] = []
     ok = True
     if np.isnan(new):
@@ -119,19 +141,27 @@ def decide(
         reasons.append("no current champion")
     else:
         try:
-            old = gate_metric(y, champion.margin(gate_rows), cfg)
+            old = gate_metric(y[use], champion.margin(gate_rows)[use], cfg)
         except KeyError as exc:
             old = float("nan")
             reasons.append(f"champion v{champion_version} cannot score these features ({exc})")
         metrics["champion"] = old
         metrics["champion_version"] = champion_version
-        seen = champion_saw_rows(champion, gate_rows)
+        seen = champion_saw_rows(champion, gate_rows[use])
         metrics["champion_in_sample"] = seen
+        if not use.all():
+            reasons.append(
+                f"compared on the {int(use.sum())} of {len(y)} gate snapshots dated after "
+                f"champion v{champion_version}'s training window ({n_pos} positive, {n_neg} "
+                "negative): neither model trained on them"
+            )
         if seen:
             reasons.append(
                 f"champion v{champion_version} trained on snapshots up to "
                 f"{champion.metadata['trained_to']}, which covers these gate rows: its "
-                f"{cfg.gate.metric} is in-sample, so the comparison favours it"
+                f"{cfg.gate.metric} is in-sample, so the comparison favours it (only "
+                f"{n_pos} positive and {n_neg} negative gate snapshots are newer; "
+                f"{cfg.gate.min_fresh_per_class} of each would be compared alone)"
             )
         if not np.isnan(old):
             if new + cfg.gate.tolerance < old:

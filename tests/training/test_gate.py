@@ -120,3 +120,33 @@ def test_gate_says_when_the_champion_trained_on_the_gate_rows(snaps, cfg):
     d = decide(margin, rows, report.campaign_recall.iloc[:0], cfg, champion, "1")
     assert d.metrics["champion_in_sample"] is False
     assert not any("in-sample" in r for r in d.reasons)
+
+
+def test_gate_compares_on_rows_newer_than_the_champion_when_there_are_enough(snaps, cfg):
+    report = fit_with_report(snaps, cfg)
+    rows = report.data.iloc[report.calibration.test][report.reviewed]
+    margin = report.cal_margin[report.reviewed]
+    champion = report.model
+    as_of = pd.to_datetime(rows["as_of"], utc=True)
+    cut = as_of.sort_values().iloc[len(as_of) // 2]
+    champion.metadata["trained_to"] = str(cut)
+    newer = (as_of > cut).to_numpy()
+    y = rows["label"].to_numpy().astype(int)
+    need = int(min((y[newer] == 1).sum(), (y[newer] == 0).sum()))
+    assert need >= 1, "the fixture should have both classes after the cut"
+
+    enough = cfg.model_copy(
+        update={"gate": cfg.gate.model_copy(update={"min_fresh_per_class": need})}
+    )
+    d = decide(margin, rows, report.campaign_recall.iloc[:0], enough, champion, "1")
+    assert d.metrics["compared_rows"] == int(newer.sum()) < len(rows)
+    assert d.metrics["champion_in_sample"] is False
+    assert any("dated after champion v1" in r for r in d.reasons)
+
+    # one more than the newer rows hold: back to every gate row, flagged as in-sample
+    short = cfg.model_copy(
+        update={"gate": cfg.gate.model_copy(update={"min_fresh_per_class": need + 1})}
+    )
+    d = decide(margin, rows, report.campaign_recall.iloc[:0], short, champion, "1")
+    assert d.metrics["compared_rows"] == len(rows)
+    assert d.metrics["champion_in_sample"] is True
