@@ -23,12 +23,8 @@ def cresci2015(
     ),
 ) -> None:
     """Cresci-2015 fake followers (humans + three vendors) as a world directory."""
-    from distillguard.adapters.cresci2015 import (
-        SourceError,
-        import_cresci2015,
-        is_current,
-        load_adapter_config,
-    )
+    from distillguard.adapters.cresci2015 import SourceError, load_adapter_config
+    from distillguard.adapters.cresci2015_world import import_cresci2015, is_current
     from distillguard.config import ConfigError
 
     try:

@@ -51,7 +51,7 @@ def source_slice(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def world(source_slice, cfg, tmp_path_factory):
-    from distillguard.adapters.cresci2015 import import_cresci2015
+    from distillguard.adapters.cresci2015_world import import_cresci2015
 
     out = tmp_path_factory.mktemp("cresci-world") / "w"
     import_cresci2015(source_slice, out, cfg.adapter)
@@ -131,7 +131,7 @@ def test_every_table_passes_contract_validation(source_slice, world):
 
 
 def test_refuses_to_replace_a_foreign_directory(source_slice, cfg, tmp_path):
-    from distillguard.adapters.cresci2015 import import_cresci2015
+    from distillguard.adapters.cresci2015_world import import_cresci2015
 
     (tmp_path / "keep.txt").write_text("someone else's")
     with pytest.raises(FileExistsError):
@@ -193,7 +193,7 @@ def test_a_second_import_of_the_same_source_is_skipped_until_the_source_changes(
 
     from typer.testing import CliRunner
 
-    from distillguard.adapters.cresci2015 import is_current
+    from distillguard.adapters.cresci2015_world import is_current
     from distillguard.cli import app
 
     out = tmp_path / "w"
