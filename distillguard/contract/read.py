@@ -76,8 +76,37 @@ def read_parquet(con: ibis.BaseBackend, path: str | Path, table: str) -> ibis.Ta
     glob, hive = _source(Path(path), table)
     name = f"dg_raw_{table}_{next(_ids)}"
     if con.name == "duckdb":
-        return con.read_parquet(glob, table_name=name, hive_partitioning=hive, union_by_name=True)
+        raw = con.read_parquet(glob, table_name=name, hive_partitioning=hive, union_by_name=True)
+        return _utc_view(con, raw, name)
     return con.read_parquet(str(path), table_name=name)
+
+
+UTC_US = dt.Timestamp(timezone="UTC", scale=6)
+
+
+def _utc_view(con: ibis.BaseBackend, raw: ibis.Table, name: str) -> ibis.Table:
+    """DuckDB: the raw table with every timestamp or date column as a UTC instant (us).
+
+    Naive timestamps are read as UTC (``timezone('UTC', ts)``), zoned ones keep their
+    instant, dates become midnight UTC. Done in a view rather than as an ibis cast: a
+    cast compiles to ``CAST(ts AS TIMESTAMPTZ)`` inline, and sqlglot then refuses to
+    compile any ``EXTRACT`` (hour, day) over it for DuckDB, so features would fail on
+    a producer that writes naive timestamps (pandas' default).
+    """
+    fixes = []
+    for col, typ in raw.schema().items():
+        q = '"' + col.replace('"', '""') + '"'
+        if typ.is_date() or (typ.is_timestamp() and typ.timezone is None):
+            fixes.append(f"timezone('UTC', CAST({q} AS TIMESTAMP)) AS {q}")
+        elif typ.is_timestamp() and typ != UTC_US:
+            fixes.append(f"CAST({q} AS TIMESTAMPTZ) AS {q}")
+    if not fixes:
+        return raw
+    con.raw_sql(
+        f'CREATE OR REPLACE TEMP VIEW "{name}_utc" AS '
+        f'SELECT * REPLACE ({", ".join(fixes)}) FROM "{name}"'
+    )
+    return con.table(f"{name}_utc")
 
 
 def _cast_expr(

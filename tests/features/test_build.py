@@ -7,6 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -93,6 +94,30 @@ def test_required_columns_only(synth_tables, tmp_path):
     # raw ibis tables with the columns missing entirely work too
     raw = build_features(to_inputs(ev, ac), CUTOFF, "7d")
     pd.testing.assert_frame_equal(raw, df)
+
+
+def test_naive_and_zoned_timestamps_give_the_same_features(synth_tables, tmp_path):
+    """pandas writes naive nanosecond timestamps by default; the contract reads them as UTC.
+
+    Read from Parquet (no materialisation), hour and day extraction must work on them and
+    give exactly the features of the same log written as UTC microseconds.
+    """
+    events, accounts, _ = synth_tables
+    ts = pc.cast(events["ts"], pa.timestamp("us", tz="UTC"))
+    naive = pc.cast(pc.cast(ts, pa.int64()), pa.timestamp("us")).cast(pa.timestamp("ns"))
+    berlin = ts.cast(pa.timestamp("us", tz="Europe/Berlin"))
+    frames = []
+    for k, col in enumerate((ts, naive, berlin)):
+        d = tmp_path / str(k)
+        d.mkdir()
+        ev = events.set_column(events.schema.get_field_index("ts"), "ts", col)
+        pq.write_table(ev, d / "events.parquet")
+        pq.write_table(accounts, d / "accounts.parquet")
+        inputs = load_inputs(d / "events.parquet", d / "accounts.parquet")
+        frames.append(build_features(inputs, CUTOFF, "7d"))
+    assert len(frames[0]) > 0
+    pd.testing.assert_frame_equal(frames[1], frames[0])
+    pd.testing.assert_frame_equal(frames[2], frames[0])
 
 
 def test_snapshots(synth_tables):
