@@ -57,7 +57,7 @@ def memberships(inputs, as_of: datetime, window: pd.Timedelta, cfg: RingsConfig)
     acc = acc.filter(acc.created_at < as_of_lit)
     add(acc, "payment_fingerprint", acc.payment_fingerprint.cast("string"))
     bucket = acc.created_at.epoch_seconds() // (60 * cfg.signup_wave_minutes)
-    wave = bucket.cast("string") + ibis.literal("@") + _prefix(acc.signup_ip).fill_null("?")
+    wave = bucket.cast("string") + ibis.literal("@") + _prefix(acc.signup_ip)  # null: no wave
     add(acc, "signup_wave", wave)
     if not parts:
         raise ValueError(f"rings: no link kinds configured (kinds={cfg.kinds})")

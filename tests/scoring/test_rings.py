@@ -112,3 +112,26 @@ def test_ring_resembles_the_closer_campaign():
     out = most_like_campaign(rings, df, legit, cents, feats, z_clip=3, max_distance=0.2)
     assert out.loc[0, "campaign_like"] is None  # legitimate accounts resemble no campaign
     assert FEATURES[0] in ref["campaign_centroids"]["camp-coding"]
+
+
+def test_sign_up_wave_needs_a_known_sign_up_network(score_cfg):
+    """A wave is one sign-up bucket from one /24: without sign-up IPs nothing links by it."""
+    events, accounts = make_world()
+    pair = ["legit-010", "legit-011"]
+    accounts.loc[accounts["account_id"].isin(pair), "created_at"] = accounts["created_at"].min()
+    rows = shared_values(
+        as_inputs(events, accounts), AS_OF, pd.Timedelta("7d"), pair, score_cfg.rings
+    )
+    assert "signup_wave" not in set(rows["kind"])  # different sign-up /24s
+    same_net = accounts.assign(
+        signup_ip=accounts["signup_ip"].where(~accounts["account_id"].isin(pair), "198.51.7.1")
+    )
+    rows = shared_values(
+        as_inputs(events, same_net), AS_OF, pd.Timedelta("7d"), pair, score_cfg.rings
+    )
+    assert "signup_wave" in set(rows["kind"])  # same bucket, same /24: one wave
+    unknown = accounts.assign(signup_ip=pd.Series(pd.NA, index=accounts.index, dtype="string"))
+    rows = shared_values(
+        as_inputs(events, unknown), AS_OF, pd.Timedelta("7d"), pair, score_cfg.rings
+    )
+    assert "signup_wave" not in set(rows["kind"])
