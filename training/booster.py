@@ -26,9 +26,29 @@ TUNED = (
 )
 
 
-def lgb_params(p: dict[str, Any], cfg: TrainConfig, seed: int, pos_weight: float) -> dict:
-    """LightGBM parameters from tuned values `p` plus the fixed, deterministic settings."""
-    return {
+def monotone_constraints(columns: Sequence[str], cfg: TrainConfig) -> list[int] | None:
+    """LightGBM's per-column constraint vector (1 = non-decreasing), None without any.
+
+    Columns of ``cfg.inputs.monotone_increasing`` that are not in `columns` are skipped:
+    a feature set or a producer may lack them.
+    """
+    up = set(cfg.inputs.monotone_increasing)
+    vec = [1 if c in up else 0 for c in columns]
+    return vec if any(vec) else None
+
+
+def lgb_params(
+    p: dict[str, Any],
+    cfg: TrainConfig,
+    seed: int,
+    pos_weight: float,
+    columns: Sequence[str] = (),
+) -> dict:
+    """LightGBM parameters from tuned values `p` plus the fixed, deterministic settings.
+
+    `columns`: the training frame's columns, for the monotone constraints.
+    """
+    out = {
         "objective": "binary",
         "learning_rate": float(p["learning_rate"]),
         "num_leaves": int(p["num_leaves"]),
@@ -46,6 +66,11 @@ def lgb_params(p: dict[str, Any], cfg: TrainConfig, seed: int, pos_weight: float
         "verbosity": -1,
         "feature_pre_filter": False,
     }
+    mono = monotone_constraints(columns, cfg)
+    if mono is not None:
+        out["monotone_constraints"] = mono
+        out["monotone_constraints_method"] = cfg.lightgbm.monotone_method
+    return out
 
 
 def train_booster(
@@ -68,7 +93,8 @@ def train_booster(
     y = np.asarray(y).astype(int)
     strategy = str(p["imbalance"])
     rows = resample_indices(idx, y[idx], strategy, float(p["resample_ratio"]), seed)
-    params = lgb_params(p, cfg, seed, scale_pos_weight(y[rows], strategy, p["pos_weight_power"]))
+    pos_weight = scale_pos_weight(y[rows], strategy, p["pos_weight_power"])
+    params = lgb_params(p, cfg, seed, pos_weight, list(X.columns))
     dtrain = lgb.Dataset(X.iloc[rows], label=y[rows], free_raw_data=True)
     valid_sets, valid_names = [], []
     if valid_idx is not None:

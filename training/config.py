@@ -85,6 +85,8 @@ class LightGBMConfig(StrictModel):
     num_threads: int = Field(ge=1)
     bagging_freq: int = Field(ge=0)
     max_bin: int = Field(ge=8)
+    # how LightGBM enforces inputs.monotone_increasing (basic, intermediate, advanced)
+    monotone_method: Literal["basic", "intermediate", "advanced"] = "intermediate"
     defaults: dict[str, float | int | str]
 
 
@@ -93,6 +95,9 @@ class InputsConfig(StrictModel):
 
     # Columns kept out of the model (configs/train.yaml says why for each).
     exclude_features: list[str] = []
+    # Columns whose learned effect may only raise the score as they grow (LightGBM
+    # monotone constraints); absent columns (e.g. a producer without them) are skipped.
+    monotone_increasing: list[str] = []
 
 
 class FinalConfig(StrictModel):

@@ -131,7 +131,11 @@ def fit_with_report(
     data = label_frame(train_df, cfg)
     y = data["label"].to_numpy().astype(int)
     dropped = set(cfg.inputs.exclude_features) | {"presumed"}
-    names = [c for c in feature_columns(train_df) if c not in dropped]
+    produced = feature_columns(train_df)
+    unknown = sorted(set(cfg.inputs.monotone_increasing) - set(produced))
+    if unknown:
+        raise ValueError(f"inputs.monotone_increasing: not feature columns of the data: {unknown}")
+    names = [c for c in produced if c not in dropped]
     categories = categorical_levels(data, names)
     X = prepare_frame(data, names, categories)
     log.info(
