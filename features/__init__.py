@@ -6,7 +6,7 @@ Public interface: :func:`build_features`, :func:`build_snapshots`, ``FEATURE_SET
 
 from __future__ import annotations
 
-FEATURE_SET_VERSION = "1.0"
+FEATURE_SET_VERSION = "1.1"
 
 __all__ = ["FEATURE_SET_VERSION", "build_features", "build_snapshots"]
 

@@ -1,8 +1,9 @@
 """Cadence: when an account sends, and how regularly.
 
 Harvesting scripts behind load balancers send at even, machine-like intervals, around
-the clock (flat hour-of-day, night traffic in the account's local time) and in long
-sessions; people send in bursts during their day. All inter-arrival gaps are between
+the clock (flat hour-of-day, night traffic in the account's local time), through the
+weekend and in long sessions; people send in bursts during their day and their working
+week. All inter-arrival gaps are between
 consecutive exchanges of the account inside the window (ordered by time, then request id).
 """
 
@@ -44,6 +45,12 @@ SPECS = [
         ("events.ts", "events.country"),
     ),
     Spec(
+        "cadence_weekend_share_{w}",
+        "share of exchanges sent on a Saturday or Sunday (UTC days); null when no weekend day "
+        "lies between the account's first exchange in the window and the cutoff",
+        TS,
+    ),
+    Spec(
         "cadence_daily_cv_{w}",
         "coefficient of variation of exchanges per active day (even daily volume = low)",
         TS,
@@ -78,6 +85,26 @@ def exact_median(table: ibis.Table, col: str, by: str = "account_id") -> ibis.Ta
     hi = ((r.n - 1) / 2).ceil().cast("int64")
     mid = r.filter((r.rn == lo) | (r.rn == hi))
     return mid.group_by(by).agg(med=mid.v.mean())
+
+
+def _weekend(e: ibis.Table, accounts: ibis.Table) -> ibis.Table:
+    """(account_id, weekend): share of exchanges on a Saturday or Sunday (UTC days).
+
+    Null when the days from the account's first exchange in the window up to the cutoff
+    hold no weekend day: an account first seen on a Tuesday and scored on Thursday had no
+    weekend to skip. Day arithmetic on epoch days (1970-01-01 was a Thursday, so
+    ``(epoch_day + 3) % 7`` is 0 on Mondays), the same on every engine; the cutoff comes
+    from the accounts table (``cutoff_s``), as the SQL is compiled once for every pass.
+    """
+    epoch_day = (e.t_ms / 86_400_000).floor().cast("int64")
+    dow = (epoch_day + 3) % 7
+    agg = e.group_by("account_id").agg(weekend=share(dow >= 5), first=epoch_day.min())
+    j = agg.join(accounts.select("account_id", "cutoff_s"), "account_id")
+    # days first .. (the day of the last instant before the cutoff), inclusive
+    n = (j.cutoff_s / 86_400.0).ceil().cast("int64") - j.first
+    dow0 = (j.first + 3) % 7
+    seen = (((12 - dow0) % 7) < n) | (((13 - dow0) % 7) < n)
+    return j.select("account_id", weekend=ibis.ifelse(seen, j.weekend, ibis.null("float64")))
 
 
 def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
@@ -120,11 +147,12 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
         hours=e.hour_ts.nunique(),
         night=share(night),
     )
+    week = _weekend(e, t.accounts)
     daily = e.group_by(["account_id", "day"]).agg(n=e.count())
     dcv = daily.group_by("account_id").agg(
         dcv=ratio(daily.n.std(how="pop"), daily.n.mean()),
     )
-    j = left_join_all(base, g, iat_h, hour_h, dcv)
+    j = left_join_all(base, g, iat_h, hour_h, dcv, week)
     sessions = (1 + j.sessions_extra.fill_null(0)).cast("float64")
     return j.select(
         j.account_id,
@@ -137,6 +165,7 @@ def build(t: Tables, as_of, window: str, cfg: FeatureConfig) -> ibis.Table:
             f"cadence_hour_entropy_{w}": j.hour_h,
             f"cadence_active_hours_per_day_{w}": ratio(j.hours, j.days),
             f"cadence_night_share_{w}": j.night,
+            f"cadence_weekend_share_{w}": j.weekend,
             f"cadence_daily_cv_{w}": j.dcv,
             f"cadence_sessions_per_day_{w}": ratio(sessions, j.days),
             f"cadence_session_exchanges_mean_{w}": ratio(j.n, sessions),

@@ -161,7 +161,9 @@ def tables_at(
     _fill_window(prep, as_of, td, cfg)
     fill = {
         "a": a.mutate(
-            age_days=(cutoff_s - a.created_at.epoch_seconds().floor().cast("float64")) / 86400.0
+            age_days=(cutoff_s - a.created_at.epoch_seconds().floor().cast("float64")) / 86400.0,
+            # the cutoff itself, for families whose SQL is compiled once and rerun per pass
+            cutoff_s=ibis.literal(cutoff_s, type="float64"),
         ),
         "af": prep.account_first.filter(prep.account_first.first_ts < hi),
         "mf": _models_at(prep, hi, cfg),
