@@ -26,13 +26,21 @@ def command(
     truth: bool = typer.Option(
         True, "--truth/--no-truth", help="Label test sides with DIR/truth.parquet if present."
     ),
+    seed: int = typer.Option(
+        None,
+        "--seed",
+        help="Evaluation seed (legitimate test organisations, sampled members, training);"
+        " default: the config's. Rerun with other seeds to see the spread of every figure.",
+    ),
 ) -> None:
     """Honest evaluation report (markdown + plots beside it), also logged to MLflow."""
     from training.config import load_train_config
     from training.evaluate_world import evaluate_world
 
-    cfg = load_train_config(config)
+    cfg = load_train_config(config, {"seed": seed} if seed is not None else None)
     cmd = f"distillguard evaluate --config {config} --world {world} --out {out}"
+    if seed is not None:
+        cmd += f" --seed {seed}"
     if snapshots is not None:
         cmd += f" --snapshots {snapshots}"
     if not truth:
