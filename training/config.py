@@ -153,6 +153,8 @@ class EvaluationConfig(StrictModel):
     hard_negatives: list[str]
     hard_negative_fpr_target: float = Field(gt=0, lt=1)
     baselines: BaselineConfig
+    # the evaluation is rerun at each of these seeds too; the page adds the spread (section 5)
+    repeat_seeds: list[int] = []
 
 
 class UnlabelledConfig(StrictModel):

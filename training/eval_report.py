@@ -157,8 +157,12 @@ def write_report(
     has_truth: bool,
     plot_paths: list[Path],
     seconds: float,
+    extra: list[str] = (),
 ) -> str:
-    """Write the markdown report to `path`; returns its text."""
+    """Write the markdown report to `path`; returns its text.
+
+    `extra`: markdown lines of further sections, placed before the plots.
+    """
     rel = [p.relative_to(path.parent) if p.is_relative_to(path.parent) else p for p in plot_paths]
     f0 = f"{cfg.target_fpr * 100:g}%"
     lines = [
@@ -229,6 +233,7 @@ def write_report(
         " snapshots of one account are not independent).",
         "",
         md_table(t.archetypes, digits=4),
+        *extra,
         "## Plots",
         "",
         *[f"![{p.stem}]({p})" for p in rel],

@@ -16,6 +16,7 @@ from training.dataset import feature_set_version, git_commit
 from training.detection import detection, sample_members
 from training.eval_features import EvalFeatures, build_eval_features
 from training.eval_report import EvalTables, plot_all, targets, write_report
+from training.eval_seeds import seed_spread, spread_section
 from training.eval_tables import archetype_table, method_table
 from training.evaluation import run_evaluation
 
@@ -75,32 +76,20 @@ def cached(directory: Path, key: dict, build) -> EvalFeatures:
     return feats
 
 
-def evaluate_world(
+def evaluate_seed(
+    inputs,
     world: Path,
     cfg: TrainConfig,
-    out: Path,
-    command: str,
+    truth_path: Path | None,
     snapshots: Path | None = None,
-    use_truth: bool = True,
     features_cache: Path | None = None,
-) -> str:
-    """Run the whole evaluation on `world`, write `out` (+ plots beside it), log to MLflow.
+) -> tuple[list, EvalTables]:
+    """Every fold, baseline and daily detection pass at ``cfg.seed``: (held-out folds, tables).
 
-    `snapshots`: a prebuilt build_snapshots Parquet of the same world; then the test sides
-    hold only its accounts (labelled ones and build_snapshots' sample of unlabelled ones)
-    instead of every account, and only the daily time-to-detection passes are run here.
-    `features_cache`: a directory holding the feature passes of an earlier run with the
-    same world, settings and member sample (reused), or where to write them.
+    The seed picks the legitimate test organisations, the sampled members and every
+    training seed; `features_cache` as in :func:`evaluate_world`.
     """
-    import mlflow
-
-    from distillguard.contract import load_world
-
-    t0 = time.time()
     ev_cfg = cfg.evaluation
-    inputs = load_world(world)
-    truth = world / "truth.parquet"
-    truth_path = truth if truth.exists() and use_truth else None
     members = sample_members(
         campaign_members(inputs, truth_path), ev_cfg.ttd_accounts_per_campaign, cfg.seed
     )
@@ -130,7 +119,7 @@ def evaluate_world(
     }
     feats = cached(features_cache, key, build) if features_cache else build()
     snaps = pd.read_parquet(snapshots) if snapshots is not None else feats.snapshots
-    held, forward, has_truth, skipped = run_evaluation(snaps, cfg, truth_path)
+    held, forward, _, skipped = run_evaluation(snaps, cfg, truth_path)
     ttd_acc, ttd_camp = detection(held, members, feats.daily, daily_events)
     tables = EvalTables(
         held_out=method_table(held, cfg, by_campaign=True),
@@ -141,9 +130,52 @@ def evaluate_world(
         ttd_campaigns=ttd_camp,
         skipped=skipped,
     )
+    return held, tables
+
+
+def evaluate_world(
+    world: Path,
+    cfg: TrainConfig,
+    out: Path,
+    command: str,
+    snapshots: Path | None = None,
+    use_truth: bool = True,
+    features_cache: Path | None = None,
+) -> str:
+    """Run the whole evaluation on `world`, write `out` (+ plots beside it), log to MLflow.
+
+    `snapshots`: a prebuilt build_snapshots Parquet of the same world; then the test sides
+    hold only its accounts (labelled ones and build_snapshots' sample of unlabelled ones)
+    instead of every account, and only the daily time-to-detection passes are run here.
+    `features_cache`: a directory holding the feature passes of an earlier run with the
+    same world, settings and member sample (reused), or where to write them; the passes
+    of each of ``evaluation.repeat_seeds`` go to a ``seed-N`` folder inside it.
+    The page's tables are at ``cfg.seed``; every repeat seed reruns the evaluation and the
+    page adds the spread of the held-out figures over all the seeds (training/eval_seeds.py).
+    """
+    import mlflow
+
+    from distillguard.contract import load_world
+
+    t0 = time.time()
+    inputs = load_world(world)
+    truth = world / "truth.parquet"
+    truth_path = truth if truth.exists() and use_truth else None
+    has_truth = truth_path is not None
+    held, tables = evaluate_seed(inputs, world, cfg, truth_path, snapshots, features_cache)
+    per_seed = {cfg.seed: tables}
+    for s in [x for x in dict.fromkeys(cfg.evaluation.repeat_seeds) if x != cfg.seed]:
+        log.info("evaluation: repeat at seed %d", s)
+        cache = features_cache / f"seed-{s}" if features_cache else None
+        scfg = cfg.model_copy(update={"seed": s})
+        per_seed[s] = evaluate_seed(inputs, world, scfg, truth_path, snapshots, cache)[1]
+    spread = seed_spread(per_seed, cfg) if len(per_seed) > 1 else None
     plot_paths = plot_all(held, tables, out.parent / "evaluation")
     seconds = time.time() - t0
-    text = write_report(out, tables, cfg, command, str(world), has_truth, plot_paths, seconds)
+    extra = spread_section(spread, cfg) if spread is not None else []
+    text = write_report(
+        out, tables, cfg, command, str(world), has_truth, plot_paths, seconds, extra
+    )
 
     exp = tracking.experiment(cfg.experiment)
     with mlflow.start_run(experiment_id=exp, run_name="evaluate"):
@@ -166,6 +198,7 @@ def evaluate_world(
                 ("archetypes", tables.archetypes),
                 ("ttd_campaigns", tables.ttd_campaigns),
                 ("targets", targets(tables, cfg)),
+                *([("seed_spread", spread.table)] if spread is not None else []),
             ):
                 p = Path(tmp) / f"{name}.csv"
                 df.to_csv(p, index=False)
@@ -173,5 +206,7 @@ def evaluate_world(
         col = f"model R@{cfg.target_fpr * 100:g}%"
         for _, r in tables.held_out.iterrows():
             mlflow.log_metric(f"heldout_recall_at_target_fpr_{r['campaign']}", float(r[col]))
+        for k, v in (spread.summary if spread is not None else {}).items():
+            mlflow.log_metric(f"seeds_{k}", v)
         mlflow.log_metric("evaluate_seconds", seconds)
     return text
