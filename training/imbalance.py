@@ -29,7 +29,12 @@ def resample_indices(
     n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
     if strategy not in ("undersample", "oversample") or n_pos == 0 or n_neg == 0:
         return idx
-    if min(n_pos, n_neg) / max(n_pos, n_neg) >= ratio:
+    lo, hi = min(n_pos, n_neg), max(n_pos, n_neg)
+    if lo / hi >= ratio:
+        return idx
+    if strategy == "oversample" and int(hi * ratio - lo) <= 0:
+        # less than one row short of the ratio: imbalanced-learn would refuse ("required to
+        # remove samples from the minority class"), and there is nothing to add
         return idx
     cls = RandomUnderSampler if strategy == "undersample" else RandomOverSampler
     sampler = cls(sampling_strategy=ratio, random_state=seed)
