@@ -3,8 +3,8 @@
 Harvesting scripts behind load balancers send at even, machine-like intervals, around
 the clock (flat hour-of-day, night traffic in the account's local time), through the
 weekend and in long sessions; people send in bursts during their day and their working
-week. All inter-arrival gaps are between
-consecutive exchanges of the account inside the window (ordered by time, then request id).
+week. All inter-arrival gaps are between consecutive exchanges of the account inside the
+window (ordered by time, then request id).
 """
 
 from __future__ import annotations
