@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,7 +158,7 @@ def write_report(
     has_truth: bool,
     plot_paths: list[Path],
     seconds: float,
-    extra: list[str] = (),
+    extra: Sequence[str] = (),
 ) -> str:
     """Write the markdown report to `path`; returns its text.
 
